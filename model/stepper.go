@@ -1,0 +1,60 @@
+package model
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Stepper is one implementation of a gradient-descent step. The property
+// suite, the run loop and the CLI take a Stepper, so the reference, a fast
+// implementation and deliberately broken ones are checked by the same code.
+type Stepper interface {
+	// Name identifies the implementation in reports.
+	Name() string
+	// Step replaces W_1..W_N by W_j − η ∂L^N/∂W_j, every gradient taken at
+	// the same (current) iterate, and returns the loss ℓ of the iterate
+	// before the step. It must not keep references to n or phi.
+	Step(n *Net, phi mat.Matrix, eta float64) (float64, error)
+}
+
+// Reference is the plain GD implementation: gradients from Gradients
+// (S2's formula, read off term by term), then the update. It allocates
+// freely and favours being obviously right over speed.
+type Reference struct{}
+
+// Name implements Stepper.
+func (Reference) Name() string { return "reference" }
+
+// Step implements Stepper.
+func (Reference) Step(n *Net, phi mat.Matrix, eta float64) (float64, error) {
+	if err := checkEta(eta); err != nil {
+		return math.NaN(), err
+	}
+	loss, err := Loss(n, phi)
+	if err != nil {
+		return math.NaN(), err
+	}
+	grads, err := Gradients(n, phi)
+	if err != nil {
+		return math.NaN(), err
+	}
+	for j, g := range grads {
+		n.w[j].Sub(n.w[j], scaled(eta, g))
+	}
+	return loss, nil
+}
+
+func scaled(a float64, m *mat.Dense) *mat.Dense {
+	var s mat.Dense
+	s.Scale(a, m)
+	return &s
+}
+
+func checkEta(eta float64) error {
+	if !(eta > 0) || math.IsInf(eta, 0) {
+		return fmt.Errorf("model: step size η = %v must be a finite positive number", eta)
+	}
+	return nil
+}
