@@ -1,0 +1,153 @@
+package proofs
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"sync"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/dlnverify/dlnverify/internal/rapidtb"
+	"github.com/dlnverify/dlnverify/model"
+)
+
+// Property is one executable claim check.
+type Property struct {
+	ID        string // claim ID from CLAIMS.md: "T1", "L1", "CL2", …
+	Name      string // CamelCase; the test is Test<ID>_<Name>
+	Statement string // one line, for reports
+	Status    string // the sheet's confidence: V, S, R or U (R/U are tested as reconstructed)
+	// Check returns the rapid property for impl. It must call st.Case for
+	// every drawn case and st.Slack for each checked inequality.
+	Check func(impl model.Stepper, st *Stats) func(*rapid.T)
+	// MinValid is the least number of cases that must meet the claim's
+	// hypotheses for a run to count (no vacuous pass).
+	MinValid int
+}
+
+// TestName is the Go test name for p: Test<ID>_<Name>.
+func (p Property) TestName() string { return "Test" + p.ID + "_" + p.Name }
+
+// Stats counts a property's cases and the worst slack seen. It is safe for
+// concurrent use.
+type Stats struct {
+	mu    sync.Mutex
+	tried int
+	valid int
+	worst float64 // smallest relative slack seen; +Inf before any
+}
+
+// NewStats returns empty Stats.
+func NewStats() *Stats { return &Stats{worst: math.Inf(1)} }
+
+// Case records one drawn case and whether it met the hypotheses.
+func (s *Stats) Case(valid bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tried++
+	if valid {
+		s.valid++
+	}
+}
+
+// Slack records a checked inequality's relative slack, (bound − observed)
+// scaled by the bound's size: ≥ 0 holds, < 0 violated. NaN counts as the
+// worst possible (−Inf) so it can never look like a pass.
+func (s *Stats) Slack(v float64) {
+	if math.IsNaN(v) {
+		v = math.Inf(-1)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.worst == 0 && s.tried == 0 {
+		s.worst = math.Inf(1)
+	}
+	s.worst = math.Min(s.worst, v)
+}
+
+// Counts returns cases tried, valid, and the worst slack.
+func (s *Stats) Counts() (tried, valid int, worst float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tried, s.valid, s.worst
+}
+
+var (
+	regMu    sync.Mutex
+	registry []Property
+)
+
+// Register adds p to the registry; files call it from a package-level var
+// initialiser. Registering the same test name twice panics at init, which
+// is a programming error caught by any test run.
+func Register(p Property) Property {
+	regMu.Lock()
+	defer regMu.Unlock()
+	for _, q := range registry {
+		if q.TestName() == p.TestName() {
+			panic("proofs: duplicate property " + p.TestName())
+		}
+	}
+	registry = append(registry, p)
+	return p
+}
+
+// All returns the registered properties sorted by claim ID, then name.
+func All() []Property {
+	regMu.Lock()
+	defer regMu.Unlock()
+	out := append([]Property(nil), registry...)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].ID != out[j].ID {
+			return out[i].ID < out[j].ID
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// Lookup returns the property with test name Test<ID>_<Name>.
+func Lookup(testName string) (Property, bool) {
+	for _, p := range All() {
+		if p.TestName() == testName {
+			return p, true
+		}
+	}
+	return Property{}, false
+}
+
+// Outcome is the result of running one property.
+type Outcome struct {
+	ID, Name, Statement string
+	Impl                string
+	Tried, Valid        int
+	MinValid            int
+	WorstSlack          float64
+	Passed              bool
+	Failure             string // rapid's report (shrunk case, reproduction hint) or the vacuity reason
+	Elapsed             time.Duration
+}
+
+// Verify runs p against impl through rapid with a recording TB (so it works
+// outside `go test`), then applies the no-vacuous-pass rule.
+func Verify(p Property, impl model.Stepper) Outcome {
+	st := NewStats()
+	start := time.Now()
+	rep := rapidtb.Check(p.TestName(), p.Check(impl, st))
+	tried, valid, worst := st.Counts()
+	o := Outcome{ID: p.ID, Name: p.Name, Statement: p.Statement, Impl: impl.Name(),
+		Tried: tried, Valid: valid, MinValid: p.MinValid, WorstSlack: worst,
+		Elapsed: time.Since(start), Passed: !rep.Failed}
+	if rep.Failed {
+		o.Failure = rep.Text()
+		if rep.Panic != nil {
+			o.Failure += fmt.Sprintf("\npanic: %v", rep.Panic)
+		}
+	} else if valid < p.MinValid {
+		o.Passed = false
+		o.Failure = fmt.Sprintf("vacuous: only %d of %d cases met the hypotheses (need %d)", valid, tried, p.MinValid)
+	}
+	return o
+}
