@@ -1,51 +1,186 @@
-// Command dlnverify checks the claims of Arora, Cohen, Golowich & Hu (ICLR
-// 2019) on deep linear networks. This first version trains one default
-// case with the reference GD and prints loss, imbalance and margin.
+// Command dlnverify checks the claims of Arora, Cohen, Golowich & Hu,
+// "A Convergence Analysis of Gradient Descent for Deep Linear Neural
+// Networks" (ICLR 2019), outside `go test`, and lets a user study any
+// configuration.
+//
+// Subcommands:
+//
+//	verify      run the claim checks (proofs.All) through rapid and print a table
+//	train       run GD (or gradient flow) on one configuration; --json, --plot
+//	bounds      Theorem 1's δ, η bounds and T(ε), R1's residual condition
+//	falsify     run the counterexamples package's dropped-hypothesis searches
+//	experiment  the Section 4 experiment (package internal/experiment)
+//	help        print usage
+//
+// Conventions follow the paper and the rest of the module: x ↦ W_N⋯W_1 x,
+// W_j ∈ R^{d_j×d_{j−1}}, layers numbered from 1, Φ is d_N×d_0, and the loss
+// is ½‖W_{1:N} − Φ‖_F².
+//
+// Exit status: 0 success; 1 a check failed (verify) or a counterexample
+// search did not find what it should (falsify); 2 a usage or input error
+// (unknown flag or subcommand, malformed or inconsistent configuration,
+// unreadable file), always reported as one line on stderr.
+//
+// main only calls run, so every subcommand is testable in-process.
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
-
-	"gonum.org/v1/gonum/mat"
-
-	"github.com/dlnverify/dlnverify/invariants"
-	"github.com/dlnverify/dlnverify/model"
+	"strings"
 )
 
 func main() {
-	os.Exit(run(os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(stdout, stderr io.Writer) int {
-	// Default case: N = 3, d = 2, a balanced start at margin ≈ 0.5 from a
-	// unit-norm diagonal Φ, η at Theorem 1's bound.
-	phi := mat.NewDense(2, 2, []float64{0.8, 0, 0, 0.6})
-	a := mat.NewDense(2, 2, []float64{0.8 - 0.15, 0.05, 0, 0.6 - 0.2})
-	n, err := model.Balanced(a, []int{2, 2, 2, 2}, model.NewRand(1))
-	if err != nil {
-		fmt.Fprintln(stderr, "dlnverify:", err)
+// exitStatus is returned by a subcommand that has already reported its
+// outcome and only needs a non-zero exit status (for example a failed
+// verification).
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// errHelp is returned when -h/--help was asked for and usage was printed.
+var errHelp = errors.New("help requested")
+
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"verify", "run the claim checks through rapid and print a table (the main job)", cmdVerify},
+		{"train", "train one configuration with GD (or gradient flow) and report T1's hypotheses", cmdTrain},
+		{"bounds", "print Theorem 1's δ, η bounds and T(ε), and R1's residual condition", cmdBounds},
+		{"falsify", "run the dropped-hypothesis searches and print shrunk counterexamples", cmdFalsify},
+		{"experiment", "the paper's Section 4 experiment (Figure 1)", cmdExperiment},
+		{"help", "print this help, or a subcommand's with `help <subcommand>`", nil},
+	}
+}
+
+// run is the whole command: it returns the exit status. A panic (a bug)
+// is turned into one error line and exit status 2, never a stack trace.
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(stderr, "dlnverify: internal error: %s\n", oneLine(fmt.Sprint(p)))
+			code = 2
+		}
+	}()
+	if len(args) == 0 {
+		usage(stderr)
 		return 2
 	}
-	h := invariants.CheckTheorem1(n, phi, 0, 0)
-	h = invariants.CheckTheorem1(n, phi, h.EtaBound, 0)
-	fmt.Fprintf(stdout, "N=%d dims=%v ‖Φ‖_F=%.4g σ_min(Φ)=%.4g c=%.4g δ=%.3g (T1 bound %.3g) η=%.3g (T1 bound %.3g) hypotheses hold: %v\n",
-		h.N, h.Dims, h.PhiF, h.SigmaMinPh, h.C, h.Delta, h.DeltaBound, h.Eta, h.EtaBound, h.Holds())
-	res, err := model.Run(model.Reference{}, n, phi, model.RunConfig{Eta: h.Eta, MaxSteps: 200000, Stride: 40000, Measure: invariants.Measure})
-	if err != nil {
-		fmt.Fprintln(stderr, "dlnverify:", err)
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(rest) == 0 {
+			usage(stdout)
+			return 0
+		}
+		for _, c := range commands() {
+			if c.name == rest[0] && c.run != nil {
+				return finish(c.name, c.run([]string{"-h"}, stdout, stderr), stderr)
+			}
+		}
+		fmt.Fprintf(stderr, "dlnverify help: unknown subcommand %q (try: dlnverify help)\n", rest[0])
 		return 2
 	}
-	fmt.Fprintf(stdout, "%10s %14s %12s %10s\n", "step", "loss", "imbalance", "margin")
-	for _, r := range res.Trajectory {
-		fmt.Fprintf(stdout, "%10d %14.6e %12.3e %10.6f\n", r.Step, r.Loss, r.Imbalance, r.Margin)
+	for _, c := range commands() {
+		if c.name == name && c.run != nil {
+			return finish(c.name, c.run(rest, stdout, stderr), stderr)
+		}
 	}
-	bound := res.InitialLoss
-	for i := 0; i < res.Steps; i++ {
-		bound *= 1 - invariants.Rate(h.Eta, h.C, h.N)
+	fmt.Fprintf(stderr, "dlnverify: unknown subcommand %q (subcommands: %s; try: dlnverify help)\n", name, commandNames())
+	return 2
+}
+
+// finish maps a subcommand's error to an exit status, printing other
+// errors as one line on stderr.
+func finish(name string, err error, stderr io.Writer) int {
+	var st exitStatus
+	switch {
+	case err == nil, errors.Is(err, errHelp):
+		return 0
+	case errors.As(err, &st):
+		return int(st)
 	}
-	fmt.Fprintf(stdout, "status=%s steps=%d final loss %.6e ≤ T1/L1 guarantee (1−ηc^{2(N−1)/N})^t ℓ(0) = %.6e: %v\n",
-		res.Status, res.Steps, res.FinalLoss, bound, res.FinalLoss <= bound)
-	return 0
+	fmt.Fprintf(stderr, "dlnverify %s: %s\n", name, oneLine(err.Error()))
+	return 2
+}
+
+func commandNames() string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "dlnverify checks the claims of Arora, Cohen, Golowich & Hu (ICLR 2019) on deep linear networks.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "usage: dlnverify <subcommand> [flags]")
+	fmt.Fprintln(w)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "`dlnverify <subcommand> -h` lists a subcommand's flags. Exit status: 0 ok, 1 a check failed, 2 usage or input error.")
+}
+
+// oneLine folds a multi-line message into one line.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " | ")), " ")
+}
+
+// flagSet is a flag.FlagSet that reports errors instead of exiting,
+// prints nothing by itself, and knows its subcommand's synopsis for -h.
+type flagSet struct {
+	*flag.FlagSet
+	synopsis string
+}
+
+func newFlags(name, synopsis string) *flagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &flagSet{fs, synopsis}
+}
+
+// parse parses args; -h prints the subcommand's usage on stdout and
+// returns errHelp; a positional argument is an error.
+func (fs *flagSet) parse(args []string, stdout io.Writer) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stdout, "usage: dlnverify %s\n\n", fs.synopsis)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return errHelp
+	}
+	if err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (flags only; see dlnverify %s -h)", fs.Arg(0), fs.Name())
+	}
+	return nil
+}
+
+// flagWasSet reports whether the named flag appeared on the command line.
+func (fs *flagSet) wasSet(name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
 }

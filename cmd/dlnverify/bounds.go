@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/dlnverify/dlnverify/invariants"
+	"github.com/dlnverify/dlnverify/model"
+)
+
+// boundsResult is what `bounds` computes; --json prints it.
+type boundsResult struct {
+	N           int         `json:"N"`
+	PhiDims     []int       `json:"phi_dims,omitempty"` // rows, columns when Φ was given as a matrix
+	PhiF        jfloat      `json:"phi_frobenius"`
+	SigmaMinPhi jfloat      `json:"sigma_min_phi"`
+	Epsilon     jfloat      `json:"epsilon"`
+	Theorem1    *boundsAtC  `json:"theorem1,omitempty"` // at --c
+	Residual    *residualR1 `json:"residual,omitempty"` // R1, when Φ is a square matrix
+	Notes       []string    `json:"notes,omitempty"`
+	phi         *mat.Dense  // nil when only norms were given
+}
+
+// boundsAtC is Theorem 1 at margin c.
+type boundsAtC struct {
+	C          jfloat `json:"c"`
+	DeltaBound jfloat `json:"delta_bound"` // c² / (256 N³ ‖Φ‖_F^{2(N−1)/N})
+	EtaBound   jfloat `json:"eta_bound"`   // c^{(4N−2)/N} / (6144 N³ ‖Φ‖_F^{(6N−4)/N})
+	Rate       jfloat `json:"rate"`        // η* c^{2(N−1)/N}
+	Loss0      jfloat `json:"loss0"`       // ℓ(0) used for T(ε)
+	Loss0Rule  string `json:"loss0_rule"`  // "given", "worst case ½(σ_min(Φ) − c)²" or "residual ½‖Φ − I‖²_F"
+	Horizon    jfloat `json:"horizon"`     // T(ε) = log(ℓ(0)/ε) / (η* c^{2(N−1)/N})
+}
+
+// residualR1 is R1's condition for the residual start W_j = I.
+type residualR1 struct {
+	DistanceToI jfloat     `json:"distance_to_identity"` // ‖Φ − I‖_F
+	Holds       bool       `json:"holds"`                // ‖Φ − I‖_F < ½
+	C           jfloat     `json:"c"`                    // 1 − 2‖Φ − I‖_F
+	Bartlett    bool       `json:"bartlett_condition"`   // ‖Φ − I‖_F ≤ 1/(10e), the earlier result's
+	Bounds      *boundsAtC `json:"bounds,omitempty"`     // Theorem 1 at R1's c, ℓ(0) = ½‖Φ − I‖²_F
+}
+
+func cmdBounds(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bounds", "bounds (--phi FILE | --phi-norm X --sigma-min Y) --N N [--c C] [--epsilon E] [--loss0 L] [--json]")
+	phiPath := fs.String("phi", "", "file holding Φ: JSON rows [[…],[…]] or CSV (one row per line)")
+	phiNorm := fs.Float64("phi-norm", 0, "‖Φ‖_F (instead of --phi)")
+	sigmaMin := fs.Float64("sigma-min", 0, "σ_min(Φ) (instead of --phi)")
+	n := fs.Int("N", 0, "depth N ≥ 1 (required)")
+	c := fs.Float64("c", 0, "deficiency margin c, 0 < c ≤ σ_min(Φ) (required unless Φ is square: then R1's c is used)")
+	eps := fs.Float64("epsilon", 1e-6, "target loss ε for T(ε)")
+	loss0 := fs.Float64("loss0", 0, "initial loss ℓ(0) for T(ε) (default: the largest one margin c allows, ½(σ_min(Φ) − c)²)")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	if err := fs.parse(args, stdout); err != nil {
+		return err
+	}
+	if !fs.wasSet("N") {
+		return fmt.Errorf("missing --N (the depth)")
+	}
+	if *n < 1 || *n > 1000 {
+		return fmt.Errorf("--N = %d must be in [1, 1000]", *n)
+	}
+	if !(*eps > 0) || math.IsInf(*eps, 0) {
+		return fmt.Errorf("--epsilon = %v must be a finite positive number", *eps)
+	}
+	res := boundsResult{N: *n, Epsilon: jfloat(*eps)}
+	switch {
+	case *phiPath != "" && (fs.wasSet("phi-norm") || fs.wasSet("sigma-min")):
+		return fmt.Errorf("give Φ either as --phi FILE or as --phi-norm and --sigma-min, not both")
+	case *phiPath != "":
+		phi, err := readPhi(*phiPath)
+		if err != nil {
+			return err
+		}
+		res.phi = phi
+		r, cc := phi.Dims()
+		res.PhiDims = []int{r, cc}
+		res.PhiF, res.SigmaMinPhi = jfloat(invariants.Frobenius(phi)), jfloat(invariants.SigmaMin(phi))
+	case fs.wasSet("phi-norm") || fs.wasSet("sigma-min"):
+		if !fs.wasSet("phi-norm") || !fs.wasSet("sigma-min") {
+			return fmt.Errorf("--phi-norm and --sigma-min go together")
+		}
+		if !(*phiNorm > 0) || math.IsInf(*phiNorm, 0) {
+			return fmt.Errorf("--phi-norm = %v must be a finite positive number", *phiNorm)
+		}
+		if !(*sigmaMin >= 0) || *sigmaMin > *phiNorm {
+			return fmt.Errorf("--sigma-min = %v must be in [0, ‖Φ‖_F = %v] (σ_min ≤ ‖Φ‖_σ ≤ ‖Φ‖_F)", *sigmaMin, *phiNorm)
+		}
+		res.PhiF, res.SigmaMinPhi = jfloat(*phiNorm), jfloat(*sigmaMin)
+	default:
+		return fmt.Errorf("missing Φ: give --phi FILE, or --phi-norm and --sigma-min")
+	}
+	phiF, smin := float64(res.PhiF), float64(res.SigmaMinPhi)
+	if !(phiF > 0) {
+		return fmt.Errorf("Φ = 0: Theorem 1 needs σ_min(Φ) > 0")
+	}
+	if fs.wasSet("loss0") && (!(*loss0 >= 0) || math.IsInf(*loss0, 0)) {
+		return fmt.Errorf("--loss0 = %v must be finite and ≥ 0", *loss0)
+	}
+	square := res.phi != nil && res.PhiDims[0] == res.PhiDims[1]
+	if fs.wasSet("c") {
+		if !(*c > 0) || *c > smin {
+			return fmt.Errorf("--c = %v must satisfy 0 < c ≤ σ_min(Φ) = %.6g (a margin c needs ‖W − Φ‖_F ≤ σ_min(Φ) − c)", *c, smin)
+		}
+		l0, rule := 0.5*(smin-*c)*(smin-*c), "worst case ½(σ_min(Φ) − c)²"
+		if fs.wasSet("loss0") {
+			l0, rule = *loss0, "given"
+			if *loss0 > 0.5*(smin-*c)*(smin-*c)*(1+1e-12) {
+				res.Notes = append(res.Notes, fmt.Sprintf("ℓ(0) = %.6g exceeds ½(σ_min(Φ) − c)² = %.6g: no start with margin c has this loss", *loss0, 0.5*(smin-*c)*(smin-*c)))
+			}
+		}
+		res.Theorem1 = boundsAt(*c, *n, phiF, l0, rule, *eps)
+	} else if !square {
+		return fmt.Errorf("missing --c (the deficiency margin); without it only R1 applies, which needs a square Φ given with --phi")
+	}
+	if square {
+		dist := (1 - invariants.ResidualMargin(res.phi)) / 2
+		r1 := &residualR1{DistanceToI: jfloat(dist), Holds: dist < 0.5, C: jfloat(1 - 2*dist), Bartlett: dist <= 1/(10*math.E)}
+		if r1.Holds {
+			r1.Bounds = boundsAt(1-2*dist, *n, phiF, 0.5*dist*dist, "residual ½‖Φ − I‖²_F", *eps)
+		}
+		res.Residual = r1
+	} else if res.phi == nil {
+		res.Notes = append(res.Notes, "R1 (residual start W_j = I) needs Φ itself: give --phi FILE with a square Φ")
+	} else {
+		res.Notes = append(res.Notes, "R1 (residual start W_j = I) needs a square Φ")
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	res.print(stdout)
+	return nil
+}
+
+func boundsAt(c float64, N int, phiF, loss0 float64, rule string, eps float64) *boundsAtC {
+	eta := invariants.EtaBound(c, N, phiF)
+	return &boundsAtC{C: jfloat(c), DeltaBound: jfloat(invariants.DeltaBound(c, N, phiF)), EtaBound: jfloat(eta),
+		Rate: jfloat(invariants.Rate(eta, c, N)), Loss0: jfloat(loss0), Loss0Rule: rule,
+		Horizon: jfloat(invariants.Horizon(loss0, eps, eta, c, N))}
+}
+
+func (b *boundsAtC) print(w io.Writer, eps float64) {
+	fmt.Fprintf(w, "  δ bound   δ* = c²/(256N³‖Φ‖_F^{2(N−1)/N})          = %.6g\n", float64(b.DeltaBound))
+	fmt.Fprintf(w, "  η bound   η* = c^{(4N−2)/N}/(6144N³‖Φ‖_F^{(6N−4)/N}) = %.6g\n", float64(b.EtaBound))
+	fmt.Fprintf(w, "  rate      η*c^{2(N−1)/N}                            = %.6g per step\n", float64(b.Rate))
+	fmt.Fprintf(w, "  horizon   T(ε) = log(ℓ(0)/ε)/(η*c^{2(N−1)/N})      = %.6g steps (ℓ(0) = %.6g, %s; ε = %.3g)\n",
+		float64(b.Horizon), float64(b.Loss0), b.Loss0Rule, eps)
+}
+
+func (r boundsResult) print(w io.Writer) {
+	src := "given norms"
+	if r.phi != nil {
+		src = fmt.Sprintf("%d×%d matrix", r.PhiDims[0], r.PhiDims[1])
+	}
+	fmt.Fprintf(w, "Φ (%s): ‖Φ‖_F = %.6g, σ_min(Φ) = %.6g; N = %d\n", src, float64(r.PhiF), float64(r.SigmaMinPhi), r.N)
+	if b := r.Theorem1; b != nil {
+		fmt.Fprintf(w, "Theorem 1 at margin c = %.6g:\n", float64(b.C))
+		b.print(w, float64(r.Epsilon))
+	}
+	if r1 := r.Residual; r1 != nil {
+		fmt.Fprintf(w, "R1 (residual start W_j = I): ‖Φ − I‖_F = %.6g < ½: %s", float64(r1.DistanceToI), yesNo(r1.Holds))
+		if r1.Holds {
+			fmt.Fprintf(w, "; margin c = 1 − 2‖Φ − I‖_F = %.6g", float64(r1.C))
+		}
+		fmt.Fprintf(w, " (Bartlett et al.'s ‖Φ − I‖ ≤ 1/(10e) ≈ %.4f: %s)\n", 1/(10*math.E), yesNo(r1.Bartlett))
+		if r1.Bounds != nil {
+			r1.Bounds.print(w, float64(r.Epsilon))
+		}
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+}
+
+// readPhi reads Φ from JSON rows or CSV (comma-separated, one row per
+// line; a non-numeric first line is a header).
+func readPhi(path string) (*mat.Dense, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read Φ: %w", err)
+	}
+	t := bytes.TrimSpace(b)
+	if len(t) == 0 {
+		return nil, fmt.Errorf("%s: empty file", path)
+	}
+	var rows [][]float64
+	if t[0] == '[' {
+		if err := decodeStrict(t, &rows); err != nil {
+			return nil, fmt.Errorf("%s: %w (expected a list of rows)", path, err)
+		}
+	} else {
+		if rows, err = readCSVRows(t); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	phi, err := model.DenseFromRows(rows)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return phi, nil
+}
+
+// readCSVRows parses comma-separated rows of numbers; a first line that
+// does not parse is a header and is skipped.
+func readCSVRows(b []byte) ([][]float64, error) {
+	cr := csv.NewReader(bytes.NewReader(b))
+	cr.TrimLeadingSpace = true
+	cr.FieldsPerRecord = -1
+	recs, err := cr.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("CSV: %w", err)
+	}
+	var rows [][]float64
+	for i, rec := range recs {
+		row := make([]float64, len(rec))
+		for k, f := range rec {
+			v, perr := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if perr != nil {
+				if i == 0 {
+					row = nil
+					break
+				}
+				return nil, fmt.Errorf("CSV line %d, column %d: %q is not a number", i+1, k+1, f)
+			}
+			row[k] = v
+		}
+		if row != nil {
+			rows = append(rows, row)
+		}
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("CSV holds no rows of numbers")
+	}
+	return rows, nil
+}

@@ -1,0 +1,499 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/dlnverify/dlnverify/invariants"
+	"github.com/dlnverify/dlnverify/model"
+)
+
+// The flags-only default case: N = 3, d = 2, a 0-balanced start
+// (Procedure 1) at margin ≈ 0.345 from a unit-norm diagonal Φ, η at
+// Theorem 1's bound.
+const (
+	defaultPhi = "0.8,0;0,0.6"
+	defaultA   = "0.65,0.05;0,0.4"
+)
+
+// modelFlags define the start; they cannot be combined with --config.
+var modelFlags = []string{"phi", "dims", "init", "a", "std", "seed", "insert", "imbalance"}
+
+func cmdTrain(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("train", "train [--config FILE | model flags] [--eta X|t1] [--steps K] [--flow] [--json] [--plot FILE.png|.svg]")
+	configPath := fs.String("config", "", "JSON configuration file (see docs/cli.md); defines the model, so model flags are not allowed with it")
+	phiS := fs.String("phi", defaultPhi, "target Φ (d_N×d_0) as rows: \"a,b;c,d\"")
+	dimsS := fs.String("dims", "2,2,2,2", "widths d_0,…,d_N")
+	kind := fs.String("init", "balanced", "initialisation: balanced (Procedure 1), gaussian, identity")
+	aS := fs.String("a", "", "balanced: end-to-end matrix A for Procedure 1 as rows (default "+defaultA+" unless --std is set)")
+	std := fs.Float64("std", 0, "gaussian, or balanced without --a: entry standard deviation")
+	seed := fs.Uint64("seed", 1, "seed of the initialisation")
+	insert := fs.Bool("insert", false, "balanced: insert random orthogonal factors between layers")
+	imbalance := fs.Float64("imbalance", 0, "unbalance the start to this imbalance δ (D1), keeping W_{1:N}")
+	eta := &etaSpec{t1: true}
+	fs.Var(eta, "eta", "step size η, or t1 for Theorem 1's bound at the measured margin")
+	steps := fs.Int("steps", 200000, "GD steps K (with --flow: integrate for time K·η)")
+	epsilon := fs.Float64("epsilon", 0, "stop at the first iterate with loss ≤ epsilon (0: never)")
+	stride := fs.Int("stride", -1, "record every stride-th iterate (default ⌈steps/200⌉; 0: first and last only)")
+	flow := fs.Bool("flow", false, "gradient flow (RK4, model.Flow) instead of GD")
+	dt := fs.Float64("dt", 0, "RK4 step for --flow (default η)")
+	impl := fs.String("impl", "reference", "GD implementation: "+strings.Join(stepperNames(), ", "))
+	asJSON := fs.Bool("json", false, "write the result as JSON on stdout")
+	plotPath := fs.String("plot", "", "draw loss (log scale) with T1's rate and the imbalance against steps to FILE.png or FILE.svg")
+	quiet := fs.Bool("quiet", false, "no progress output")
+	if err := fs.parse(args, stdout); err != nil {
+		return err
+	}
+	if *plotPath != "" {
+		if _, err := plotFormat(*plotPath); err != nil {
+			return err
+		}
+	}
+
+	var cfg trainConfig
+	if *configPath != "" {
+		for _, f := range modelFlags {
+			if fs.wasSet(f) {
+				return fmt.Errorf("--%s cannot be combined with --config (the file defines the model)", f)
+			}
+		}
+		var err error
+		if cfg, err = readTrainConfig(*configPath); err != nil {
+			return err
+		}
+	} else {
+		phi, err := parseMatrix(*phiS)
+		if err != nil {
+			return fmt.Errorf("--phi: %w", err)
+		}
+		dims, err := parseInts(*dimsS)
+		if err != nil {
+			return fmt.Errorf("--dims: %w", err)
+		}
+		in := &initSpec{Kind: *kind, Dims: dims, Seed: seed}
+		if fs.wasSet("std") {
+			in.Std = std
+		}
+		if fs.wasSet("insert") {
+			in.Insert = insert
+		}
+		if fs.wasSet("imbalance") {
+			in.Imbalance = imbalance
+		}
+		switch {
+		case fs.wasSet("a"):
+			a, err := parseMatrix(*aS)
+			if err != nil {
+				return fmt.Errorf("--a: %w", err)
+			}
+			in.A = a
+		case *kind == "balanced" && in.Std == nil:
+			in.A, _ = parseMatrix(defaultA)
+		}
+		if *kind == "identity" && !fs.wasSet("seed") {
+			in.Seed = nil
+		}
+		cfg = trainConfig{Phi: phi, Init: in, Eta: eta, Steps: steps}
+	}
+	// Run-control flags override the file.
+	if fs.wasSet("eta") || cfg.Eta == nil && *configPath == "" {
+		cfg.Eta = eta
+	}
+	if fs.wasSet("steps") {
+		cfg.Steps = steps
+	}
+	if fs.wasSet("epsilon") {
+		cfg.Epsilon = epsilon
+	}
+	if fs.wasSet("stride") {
+		cfg.Stride = stride
+	}
+	if fs.wasSet("flow") {
+		cfg.Flow = flow
+	}
+	if fs.wasSet("dt") {
+		cfg.Dt = dt
+	}
+	if fs.wasSet("impl") {
+		cfg.Impl = impl
+	}
+	s, err := cfg.setup()
+	if err != nil {
+		return err
+	}
+
+	var prog progress = nopProgress{}
+	switch {
+	case *quiet:
+	case !*asJSON:
+		prog = newProgress(stdout, s.steps)
+	case isTerminal(stderr):
+		prog = newProgress(stderr, s.steps)
+	}
+	start := time.Now()
+	res, err := s.run(prog)
+	if err != nil {
+		return err
+	}
+	out := s.result(res, time.Since(start))
+	if *plotPath != "" {
+		if err := writePlot(*plotPath, out); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	out.print(stdout)
+	if *plotPath != "" {
+		fmt.Fprintf(stdout, "plot written to %s\n", *plotPath)
+	}
+	return nil
+}
+
+func stepperNames() []string {
+	var names []string
+	for n := range steppers() {
+		names = append(names, n)
+	}
+	return names
+}
+
+// run trains s.net in place.
+func (s *trainSetup) run(prog progress) (model.Result, error) {
+	if s.flow {
+		return s.runFlow(prog)
+	}
+	every := max(1, s.steps/100)
+	ps := &progressStepper{Stepper: s.impl, every: every, report: prog.update}
+	res, err := model.Run(ps, s.net, s.phi, model.RunConfig{
+		Eta: s.eta, MaxSteps: s.steps, Epsilon: s.epsilon, Stride: s.stride, Measure: invariants.Measure,
+	})
+	prog.done()
+	return res, err
+}
+
+// runFlow integrates gradient flow for time steps·η in chunks of stride·η
+// (one chunk of the whole time when stride is 0), recording after each
+// chunk. Step t of the trajectory is time τ = t·η, so GD and flow runs are
+// on the same axis. The status rules are Run's: converged at the first
+// record with loss ≤ epsilon, diverged when the state leaves the finite
+// range or the loss exceeds 1e12·max(ℓ(0), 1).
+func (s *trainSetup) runFlow(prog progress) (model.Result, error) {
+	defer prog.done()
+	l0, err := model.Loss(s.net, s.phi)
+	if err != nil {
+		return model.Result{}, err
+	}
+	res := model.Result{InitialLoss: l0, HitStep: -1}
+	record := func(t int, loss float64) {
+		rec := model.Record{Step: t, Loss: loss}
+		invariants.Measure(s.net, s.phi, &rec)
+		res.Trajectory = append(res.Trajectory, rec)
+	}
+	record(0, l0)
+	limit := 1e12 * math.Max(l0, 1)
+	chunk := s.stride
+	if chunk == 0 {
+		chunk = max(s.steps, 1)
+	}
+	res.Status = model.StatusMaxSteps
+	if s.epsilon > 0 && l0 <= s.epsilon {
+		res.Status, res.HitStep = model.StatusConverged, 0
+	}
+	t := 0
+	for res.Status == model.StatusMaxSteps && t < s.steps {
+		k := min(chunk, s.steps-t)
+		ferr := model.Flow(s.net, s.phi, model.FlowConfig{Time: float64(k) * s.eta, Dt: s.dt})
+		t += k
+		l, _ := model.Loss(s.net, s.phi)
+		switch {
+		case ferr != nil || !(l <= limit):
+			res.Status = model.StatusDiverged
+			if math.IsNaN(l) {
+				l = math.Inf(1)
+			}
+		case s.epsilon > 0 && l <= s.epsilon:
+			res.Status, res.HitStep = model.StatusConverged, t
+		}
+		record(t, l)
+		prog.update(t, l)
+	}
+	res.Steps = t
+	res.FinalLoss = res.Trajectory[len(res.Trajectory)-1].Loss
+	return res, nil
+}
+
+// progressStepper reports progress every `every` steps; it does not touch
+// the numerics.
+type progressStepper struct {
+	model.Stepper
+	t, every int
+	report   func(t int, loss float64)
+}
+
+func (p *progressStepper) Step(n *model.Net, phi mat.Matrix, eta float64) (float64, error) {
+	l, err := p.Stepper.Step(n, phi, eta)
+	p.t++
+	if p.t%p.every == 0 {
+		p.report(p.t, l)
+	}
+	return l, err
+}
+
+// progress shows how far a run is: a bar on a terminal, plain lines
+// (every 10%) otherwise.
+type progress interface {
+	update(t int, loss float64)
+	done()
+}
+
+type nopProgress struct{}
+
+func (nopProgress) update(int, float64) {}
+func (nopProgress) done()               {}
+
+func newProgress(w io.Writer, total int) progress {
+	if isTerminal(w) {
+		return &barProgress{w: w, total: total, start: time.Now()}
+	}
+	return &lineProgress{w: w, total: total, next: 10}
+}
+
+type lineProgress struct {
+	w           io.Writer
+	total, next int // next percentage to print
+}
+
+func (p *lineProgress) update(t int, loss float64) {
+	if p.total == 0 {
+		return
+	}
+	pct := 100 * t / p.total
+	if pct >= p.next {
+		fmt.Fprintf(p.w, "progress: step %d/%d (%d%%) loss %.6e\n", t, p.total, pct, loss)
+		p.next = (pct/10 + 1) * 10
+	}
+}
+func (p *lineProgress) done() {}
+
+type barProgress struct {
+	w     io.Writer
+	total int
+	start time.Time
+	drawn bool
+}
+
+func (p *barProgress) update(t int, loss float64) {
+	if p.total == 0 {
+		return
+	}
+	const width = 30
+	frac := math.Min(1, float64(t)/float64(p.total))
+	fill := int(frac * width)
+	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%% step %d/%d loss %.3e %s ",
+		strings.Repeat("#", fill), strings.Repeat(" ", width-fill), 100*frac, t, p.total, loss,
+		time.Since(p.start).Round(100*time.Millisecond))
+	p.drawn = true
+}
+
+func (p *barProgress) done() {
+	if p.drawn {
+		fmt.Fprintln(p.w)
+	}
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// jfloat is a float64 whose JSON form survives NaN and ±Inf: NaN is
+// encoded as null, +Inf as the string "+Inf" and −Inf as "-Inf".
+type jfloat float64
+
+func (f jfloat) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	switch {
+	case math.IsNaN(v):
+		return []byte("null"), nil
+	case math.IsInf(v, 1):
+		return []byte(`"+Inf"`), nil
+	case math.IsInf(v, -1):
+		return []byte(`"-Inf"`), nil
+	}
+	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
+}
+
+func (f *jfloat) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case "null":
+		*f = jfloat(math.NaN())
+	case `"+Inf"`:
+		*f = jfloat(math.Inf(1))
+	case `"-Inf"`:
+		*f = jfloat(math.Inf(-1))
+	default:
+		v, err := strconv.ParseFloat(string(b), 64)
+		if err != nil {
+			return fmt.Errorf("not a number: %s", b)
+		}
+		*f = jfloat(v)
+	}
+	return nil
+}
+
+// trainRecord is one trajectory row in the JSON result.
+type trainRecord struct {
+	Step        int    `json:"step"`
+	Loss        jfloat `json:"loss"`
+	Imbalance   jfloat `json:"imbalance"`
+	Margin      jfloat `json:"margin"`
+	SigmaMin    jfloat `json:"sigma_min"`
+	MaxSpectral jfloat `json:"max_spectral"`
+	Guarantee   jfloat `json:"t1_guarantee"` // ℓ(0)(1 − ηc^{2(N−1)/N})^step; null without a margin
+}
+
+// theorem1JSON is Theorem 1's hypotheses measured at the start.
+type theorem1JSON struct {
+	Holds       bool   `json:"holds"`
+	WidthsOK    bool   `json:"widths_ok"`
+	PhiF        jfloat `json:"phi_frobenius"`
+	SigmaMinPhi jfloat `json:"sigma_min_phi"`
+	C           jfloat `json:"margin_c"`
+	Delta       jfloat `json:"delta"`
+	DeltaBound  jfloat `json:"delta_bound"`
+	Eta         jfloat `json:"eta"`
+	EtaBound    jfloat `json:"eta_bound"`
+	Rate        jfloat `json:"rate"`              // η c^{2(N−1)/N}
+	Horizon     jfloat `json:"horizon,omitempty"` // T(ε) when epsilon > 0
+}
+
+// trainResult is the JSON result of train (docs/cli.md).
+type trainResult struct {
+	Method         string        `json:"method"` // "gd" or "flow"
+	Impl           string        `json:"impl,omitempty"`
+	N              int           `json:"N"`
+	Dims           []int         `json:"dims"`
+	Eta            jfloat        `json:"eta"`
+	EtaRule        string        `json:"eta_rule"` // "given" or "t1"
+	Dt             jfloat        `json:"dt,omitempty"`
+	Steps          int           `json:"steps"`
+	Epsilon        jfloat        `json:"epsilon"`
+	Status         model.Status  `json:"status"`
+	StepsRun       int           `json:"steps_run"`
+	HitStep        int           `json:"hit_step"`
+	InitialLoss    jfloat        `json:"initial_loss"`
+	FinalLoss      jfloat        `json:"final_loss"`
+	FinalImbalance jfloat        `json:"final_imbalance"`
+	FinalMargin    jfloat        `json:"final_margin"`
+	FinalSigmaMin  jfloat        `json:"final_sigma_min"`
+	Guarantee      jfloat        `json:"t1_guarantee"` // T1/L1 bound at steps_run; null without a margin
+	GuaranteeMet   bool          `json:"t1_guarantee_met"`
+	Theorem1       theorem1JSON  `json:"theorem1"`
+	Seconds        float64       `json:"seconds"`
+	Trajectory     []trainRecord `json:"trajectory"`
+}
+
+// guarantee is T1/L1's bound ℓ(0)(1 − ηc^{2(N−1)/N})^t, NaN without a
+// positive margin (it is a promise only when the hypotheses hold).
+func guarantee(l0 float64, h invariants.Theorem1, t int) float64 {
+	if !(h.C > 0) {
+		return math.NaN()
+	}
+	r := invariants.Rate(h.Eta, h.C, h.N)
+	if r >= 1 {
+		return math.NaN()
+	}
+	return l0 * math.Exp(float64(t)*math.Log1p(-r))
+}
+
+func (s *trainSetup) result(res model.Result, elapsed time.Duration) trainResult {
+	h := s.hyp
+	out := trainResult{Method: "gd", Impl: s.impl.Name(), N: h.N, Dims: h.Dims, Eta: jfloat(s.eta), EtaRule: s.etaRule,
+		Steps: s.steps, Epsilon: jfloat(s.epsilon), Status: res.Status, StepsRun: res.Steps, HitStep: res.HitStep,
+		InitialLoss: jfloat(res.InitialLoss), FinalLoss: jfloat(res.FinalLoss), Seconds: elapsed.Seconds()}
+	if s.flow {
+		out.Method, out.Impl, out.Dt = "flow", "", jfloat(s.dt)
+	}
+	var fin model.Record
+	invariants.Measure(s.net, s.phi, &fin)
+	out.FinalImbalance, out.FinalMargin, out.FinalSigmaMin = jfloat(fin.Imbalance), jfloat(fin.Margin), jfloat(fin.SigmaMin)
+	g := guarantee(res.InitialLoss, h, res.Steps)
+	out.Guarantee = jfloat(g)
+	out.GuaranteeMet = res.FinalLoss <= g
+	out.Theorem1 = theorem1JSON{Holds: h.Holds(), WidthsOK: h.WidthsOK, PhiF: jfloat(h.PhiF), SigmaMinPhi: jfloat(h.SigmaMinPh),
+		C: jfloat(h.C), Delta: jfloat(h.Delta), DeltaBound: jfloat(h.DeltaBound), Eta: jfloat(h.Eta), EtaBound: jfloat(h.EtaBound),
+		Rate: jfloat(math.NaN())}
+	if h.C > 0 {
+		out.Theorem1.Rate = jfloat(invariants.Rate(h.Eta, h.C, h.N))
+		if s.epsilon > 0 {
+			out.Theorem1.Horizon = jfloat(invariants.Horizon(res.InitialLoss, s.epsilon, h.Eta, h.C, h.N))
+		}
+	}
+	for _, r := range res.Trajectory {
+		out.Trajectory = append(out.Trajectory, trainRecord{Step: r.Step, Loss: jfloat(r.Loss), Imbalance: jfloat(r.Imbalance),
+			Margin: jfloat(r.Margin), SigmaMin: jfloat(r.SigmaMin), MaxSpectral: jfloat(r.MaxSpectral),
+			Guarantee: jfloat(guarantee(res.InitialLoss, h, r.Step))})
+	}
+	return out
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "NO"
+}
+
+func (r trainResult) print(w io.Writer) {
+	h := r.Theorem1
+	method := "GD (" + r.Impl + ")"
+	if r.Method == "flow" {
+		method = fmt.Sprintf("gradient flow (RK4, dt %.4g; step t is time t·η)", float64(r.Dt))
+	}
+	fmt.Fprintf(w, "%s: N = %d, dims %v, η = %.6g (%s), %d steps\n", method, r.N, r.Dims, float64(r.Eta), r.EtaRule, r.Steps)
+	fmt.Fprintf(w, "Theorem 1 at the start (‖Φ‖_F = %.6g, σ_min(Φ) = %.6g):\n", float64(h.PhiF), float64(h.SigmaMinPhi))
+	fmt.Fprintf(w, "  margin     c = %-12.6g > 0        %s\n", float64(h.C), yesNo(h.C > 0))
+	fmt.Fprintf(w, "  imbalance  δ = %-12.6g ≤ δ* = %-11.6g %s\n", float64(h.Delta), float64(h.DeltaBound), yesNo(h.Delta <= h.DeltaBound))
+	fmt.Fprintf(w, "  step       η = %-12.6g ≤ η* = %-11.6g %s\n", float64(h.Eta), float64(h.EtaBound), yesNo(h.Eta <= h.EtaBound))
+	fmt.Fprintf(w, "  widths min(d_1..d_{N−1}) ≥ min(d_0, d_N)  %s\n", yesNo(h.WidthsOK))
+	fmt.Fprintf(w, "  hypotheses hold: %s", yesNo(h.Holds))
+	if h.C > 0 {
+		fmt.Fprintf(w, "; rate ηc^{2(N−1)/N} = %.6g", float64(h.Rate))
+		if r.Epsilon > 0 {
+			fmt.Fprintf(w, "; T(ε = %.3g) = %.6g steps", float64(r.Epsilon), float64(h.Horizon))
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "result: %s after %d steps (%.2fs)", r.Status, r.StepsRun, r.Seconds)
+	if r.HitStep >= 0 {
+		fmt.Fprintf(w, "; loss ≤ ε first at step %d", r.HitStep)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  loss       %.6e (start %.6e)\n", float64(r.FinalLoss), float64(r.InitialLoss))
+	fmt.Fprintf(w, "  imbalance  %.6e\n", float64(r.FinalImbalance))
+	fmt.Fprintf(w, "  margin     %.6g (σ_min(W_{1:N}) = %.6g)\n", float64(r.FinalMargin), float64(r.FinalSigmaMin))
+	if g := float64(r.Guarantee); !math.IsNaN(g) {
+		note := ""
+		if !h.Holds {
+			note = " (hypotheses do not hold: not a promise)"
+		}
+		fmt.Fprintf(w, "  T1/L1 guarantee ℓ(0)(1−ηc^{2(N−1)/N})^t = %.6e: final loss within it: %s%s\n", g, yesNo(r.GuaranteeMet), note)
+	}
+}
