@@ -1,0 +1,380 @@
+package model_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/mat"
+	"pgregory.net/rapid"
+
+	"github.com/dlnverify/dlnverify/internal/rapidtb"
+	"github.com/dlnverify/dlnverify/model"
+)
+
+// unitRoundoff is u = 2⁻⁵³, the unit roundoff of float64.
+const unitRoundoff = 0x1p-53
+
+// diffCase is one differential run: a random network of the given shape, a
+// random target, and T steps at a step size derived from the start so the
+// error amplification over the run stays bounded (see diffTolerance).
+type diffCase struct {
+	dims []int
+	seed uint64
+	T    int
+}
+
+// diffStats is what a differential run measured.
+type diffStats struct {
+	eta        float64
+	worstW     float64 // max over checkpoints of ‖x_t − y_t‖ / tolW(t)
+	worstL     float64 // max over steps of |ℓ_x(t) − ℓ_y(t)| / tolL(t)
+	firstBad   string  // first violation, "" if none
+	loss0      float64
+	lossT      float64
+	growthHT   float64 // η T H, the exponent of the amplification factor
+	moved      float64 // ‖x_T − x_0‖ along the reference trajectory
+	finalTolW  float64 // tolW(T)
+	checkedLos int
+}
+
+// paramNorm is (Σ_j ‖W_j‖_F²)^{1/2} and maxLayer is max_j ‖W_j‖_F.
+func paramNorm(n *model.Net) (all, maxLayer float64) {
+	for j := 1; j <= n.N(); j++ {
+		f := mat.Norm(n.Layer(j), 2)
+		all += f * f
+		maxLayer = math.Max(maxLayer, f)
+	}
+	return math.Sqrt(all), maxLayer
+}
+
+func paramDist(a, b *model.Net) float64 {
+	var s float64
+	for j := 1; j <= a.N(); j++ {
+		var d mat.Dense
+		d.Sub(a.Layer(j), b.Layer(j))
+		f := mat.Norm(&d, 2)
+		s += f * f
+	}
+	return math.Sqrt(s)
+}
+
+// hessianBound bounds the Hessian norm of L^N on the set where every
+// ‖W_j‖_F ≤ M and ‖W_{1:N} − Φ‖_F ≤ E: the Gauss–Newton part is at most
+// ‖J‖² ≤ Σ_j Π_{i≠j} ‖W_i‖² ≤ N M^{2(N−1)}, the second-order part at most
+// E · N(N−1) M^{N−2} (one term per ordered pair of layers). GD is then
+// Lipschitz with constant ≤ 1 + ηH per step.
+func hessianBound(N int, M, E float64) float64 {
+	n := float64(N)
+	return n*math.Pow(M, 2*(n-1)) + E*n*(n-1)*math.Pow(M, n-2)
+}
+
+// diffTolerance is the tier for the distance between two GD trajectories
+// from the same start, each computed with its own rounding. Per step each
+// implementation commits an error ρ ≤ u(‖W‖ + η γ ‖G‖) (one rounding of
+// the update W − ηG per entry, plus the relative error γ = γ_{N·d_max} of
+// the gradient's product chains, |fl(AB) − AB| ≤ γ_k |A||B| summed over a
+// chain, in Frobenius norms); the difference of the two trajectories then
+// obeys e_{t+1} ≤ (1 + ηH) e_t + 2ρ, so e_t ≤ 2ρ t e^{ηHt}. Frobenius norms
+// over-estimate every spectral quantity used, so this is an upper bound up
+// to the O(u²) terms; no fudge factor is applied.
+func diffTolerance(t int, eta, H, P, G, gamma float64) float64 {
+	rho := unitRoundoff * (P + eta*gamma*G)
+	return 2 * rho * float64(t) * math.Exp(eta*H*float64(t))
+}
+
+// randomProblem is a random network (Gaussian directions, unit-Frobenius
+// layers) and a Gaussian target with ‖Φ‖_F ≈ 1, from seed.
+func randomProblem(dims []int, seed uint64) (*model.Net, *mat.Dense, error) {
+	dmax := 0
+	for _, d := range dims {
+		dmax = max(dmax, d)
+	}
+	rng := model.NewRand(seed)
+	n, err := model.Gaussian(dims, 1/math.Sqrt(float64(dmax)), rng)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Unit Frobenius norm per layer: the error-growth bound (hessianBound)
+	// is in Frobenius norms, and with ‖W_j‖_F = 1 it stays O(N²), so even
+	// deep networks move visibly within ηHT ≈ 1.
+	for j := 1; j <= n.N(); j++ {
+		l := n.Layer(j)
+		if f := mat.Norm(l, 2); f > 0 {
+			l.Scale(1/f, l)
+		}
+	}
+	N := len(dims) - 1
+	phi := model.GaussianMatrix(dims[N], dims[0], 1/math.Sqrt(float64(max(dims[0], dims[N]))), rng)
+	return n, phi, nil
+}
+
+// runDiff steps ref and cand from the same random start for c.T steps and
+// measures both trajectories against the tiers. It reports violations in
+// the returned stats instead of failing, so planted-bug tests can use it.
+func runDiff(ref, cand model.Stepper, c diffCase) (diffStats, error) {
+	var st diffStats
+	x, phi, err := randomProblem(c.dims, c.seed)
+	if err != nil {
+		return st, err
+	}
+	y, x0 := x.Clone(), x.Clone()
+	N := len(c.dims) - 1
+	dmax := 0
+	for _, d := range c.dims {
+		dmax = max(dmax, d)
+	}
+	gamma := float64(N*dmax+2) * unitRoundoff / (1 - float64(N*dmax+2)*unitRoundoff) / unitRoundoff
+	_, m0 := paramNorm(x)
+	l0, err := model.Loss(x, phi)
+	if err != nil {
+		return st, err
+	}
+	// η from the start: ηTH₀ = 1 with M allowed 25% growth, so the run
+	// moves the loss visibly but the amplification e^{ηHT} stays small.
+	H0 := hessianBound(N, 1.25*m0, math.Sqrt(2*l0))
+	st.eta = 1 / (float64(c.T) * H0)
+	st.loss0 = l0
+	// Running maxima along the reference trajectory (both stay within the
+	// tolerance of each other, far below these scales).
+	maxM, maxP, maxE := m0, 0.0, math.Sqrt(2*l0)
+	for t := 0; t < c.T; t++ {
+		p, m := paramNorm(x)
+		maxM, maxP = math.Max(maxM, m), math.Max(maxP, p)
+		lx, err := ref.Step(x, phi, st.eta)
+		if err != nil {
+			return st, err
+		}
+		ly, err := cand.Step(y, phi, st.eta)
+		if err != nil {
+			return st, err
+		}
+		maxE = math.Max(maxE, math.Sqrt(2*lx))
+		H := hessianBound(N, maxM, maxE)
+		G := math.Sqrt(float64(N)) * math.Pow(maxM, float64(N-1)) * maxE // ‖∇L^N‖ bound
+		// ℓ(t) was evaluated at the iterate reached after t steps.
+		tolW := diffTolerance(t, st.eta, H, maxP, G, gamma)
+		// |ℓ_x − ℓ_y| ≤ G‖x_t − y_t‖ + both evaluation errors: E = fl(W_{1:N}) − Φ
+		// is off by ≤ γ M^N, and the sum of squares by γ_{d_0 d_N} ℓ.
+		evalErr := maxE*gamma*unitRoundoff*math.Pow(maxM, float64(N)) +
+			float64(c.dims[0]*c.dims[N]+1)*unitRoundoff*lx
+		tolL := G*tolW + 2*evalErr
+		st.checkedLos++
+		if r := math.Abs(lx-ly) / tolL; !(r <= st.worstL) {
+			st.worstL = r
+			if !(r <= 1) && st.firstBad == "" {
+				st.firstBad = fmt.Sprintf("step %d: loss %.17g (%s) vs %.17g (%s), |Δ| = %.3g > tier %.3g",
+					t, lx, ref.Name(), ly, cand.Name(), math.Abs(lx-ly), tolL)
+			}
+		}
+		if (t+1)%1000 == 0 || t+1 == c.T {
+			tol := diffTolerance(t+1, st.eta, H, maxP, G, gamma)
+			d := paramDist(x, y)
+			if r := d / tol; !(r <= st.worstW) {
+				st.worstW = r
+				if !(r <= 1) && st.firstBad == "" {
+					st.firstBad = fmt.Sprintf("after %d steps: ‖W_ref − W_fast‖ = %.3g > tier %.3g", t+1, d, tol)
+				}
+			}
+			st.growthHT = st.eta * H * float64(t+1)
+			st.finalTolW = tol
+		}
+	}
+	st.lossT, _ = model.Loss(x, phi)
+	st.moved = paramDist(x, x0)
+	return st, nil
+}
+
+// diffShapes covers the required shapes: N = 1, d_N = 1, d_0 = 1, N up to 6,
+// bottlenecks, hidden layers wider than both ends, and one shape large
+// enough for the gonum Dgemm path (≥ 2¹⁴ multiply-adds per product).
+var diffShapes = [][]int{
+	{1, 1}, {3, 2}, {1, 4}, {4, 1},
+	{1, 1, 1}, {5, 3, 1}, {8, 4, 4, 1}, {6, 3, 3, 3, 3, 1}, {4, 5, 5, 5, 5, 5, 1},
+	{1, 3, 4}, {1, 2, 2, 2, 2, 2, 5}, {1, 4, 4, 1},
+	{3, 3, 3, 3}, {4, 2, 4}, {2, 5, 3}, {3, 1, 3}, {2, 3, 2, 3, 2, 3, 2},
+	{32, 16, 32}, {40, 30, 1},
+}
+
+func TestFastDifferential(t *testing.T) {
+	const T = 10000
+	for i, dims := range diffShapes {
+		t.Run(fmt.Sprint(dims), func(t *testing.T) {
+			st, err := runDiff(model.Reference{}, model.NewFast(), diffCase{dims: dims, seed: uint64(1000 + i), T: T})
+			require.NoError(t, err)
+			order, mo, mi, _ := model.FastPlan(dims)
+			t.Logf("dims %v (%s; %d vs %d mads/step): η = %.3g, ℓ %.6g → %.6g over %d steps, ‖W(T) − W(0)‖ = %.3g, ηHT = %.2f, worst |Δℓ|/tier = %.2g, worst ‖ΔW‖/tier = %.2g",
+				dims, order, mo, mi, st.eta, st.loss0, st.lossT, T, st.moved, st.growthHT, st.worstL, st.worstW)
+			require.Empty(t, st.firstBad)
+			require.Equal(t, T, st.checkedLos)
+			// Not vacuous: the trajectory moved by far more than the tier
+			// (so a relative discrepancy of 1e-6 in the steps would show).
+			require.Greater(t, st.moved, 1e6*st.finalTolW, "trajectory did not move")
+		})
+	}
+}
+
+// TestFastDifferentialRapid draws shapes (N = 1..6, widths 1..5) and seeds
+// with rapid; 2000 steps each, the breadth complement of the 10⁴-step table.
+func TestFastDifferentialRapid(t *testing.T) {
+	cases := 0
+	rapid.Check(t, func(rt *rapid.T) {
+		N := rapid.IntRange(1, 6).Draw(rt, "N")
+		dims := make([]int, N+1)
+		for i := range dims {
+			dims[i] = rapid.IntRange(1, 5).Draw(rt, fmt.Sprintf("d%d", i))
+		}
+		seed := rapid.Uint64().Draw(rt, "seed")
+		st, err := runDiff(model.Reference{}, model.NewFast(), diffCase{dims: dims, seed: seed, T: 2000})
+		if err != nil {
+			rt.Fatal(err)
+		}
+		rt.Logf("dims %v η %.3g worst Δℓ/tier %.2g ΔW/tier %.2g", dims, st.eta, st.worstL, st.worstW)
+		if st.firstBad != "" {
+			rt.Fatal(st.firstBad)
+		}
+		cases++
+	})
+	require.Positive(t, cases)
+	t.Logf("%d rapid cases agreed", cases)
+}
+
+// sequentialGD is a planted bug: it updates W_1, then takes W_2's gradient
+// at the already-updated W_1, and so on (Gauss–Seidel), violating S2's
+// "all layers updated from the same iterate".
+type sequentialGD struct{}
+
+func (sequentialGD) Name() string { return "sequential(bug)" }
+func (sequentialGD) Step(n *model.Net, phi mat.Matrix, eta float64) (float64, error) {
+	l, err := model.Loss(n, phi)
+	if err != nil {
+		return l, err
+	}
+	for j := 1; j <= n.N(); j++ {
+		g, err := model.Gradients(n, phi)
+		if err != nil {
+			return l, err
+		}
+		var s mat.Dense
+		s.Scale(eta, g[j-1])
+		n.Layer(j).Sub(n.Layer(j), &s)
+	}
+	return l, nil
+}
+
+// scaledEta is a planted bug: it steps with factor·η.
+type scaledEta struct {
+	inner  model.Stepper
+	factor float64
+}
+
+func (s scaledEta) Name() string { return fmt.Sprintf("%s(η×%g, bug)", s.inner.Name(), s.factor) }
+func (s scaledEta) Step(n *model.Net, phi mat.Matrix, eta float64) (float64, error) {
+	return s.inner.Step(n, phi, s.factor*eta)
+}
+
+// TestFastDifferentialSeesPlantedBugs: the same comparison flags a
+// sequential update and a step size off by 1e-6 relative.
+func TestFastDifferentialSeesPlantedBugs(t *testing.T) {
+	for _, bug := range []model.Stepper{sequentialGD{}, scaledEta{model.NewFast(), 1 + 1e-6}} {
+		for _, dims := range [][]int{{5, 3, 1}, {1, 3, 4}, {3, 3, 3, 3}} {
+			st, err := runDiff(model.Reference{}, bug, diffCase{dims: dims, seed: 7, T: 2000})
+			require.NoError(t, err)
+			require.NotEmpty(t, st.firstBad, "%s on %v was not caught", bug.Name(), dims)
+			t.Logf("%s on %v caught: %s", bug.Name(), dims, st.firstBad)
+		}
+	}
+	// And through rapid (the recording TB), as a property would see it.
+	rep := rapidtb.Check("fast_diff_planted", func(rt *rapid.T) {
+		N := rapid.IntRange(2, 4).Draw(rt, "N")
+		dims := make([]int, N+1)
+		for i := range dims {
+			dims[i] = rapid.IntRange(1, 4).Draw(rt, fmt.Sprintf("d%d", i))
+		}
+		st, err := runDiff(model.Reference{}, sequentialGD{}, diffCase{dims: dims, seed: 3, T: 500})
+		if err != nil {
+			rt.Fatal(err)
+		}
+		if st.firstBad != "" {
+			rt.Fatal(st.firstBad)
+		}
+	})
+	require.True(t, rep.Failed, "rapid did not catch the sequential-update bug")
+}
+
+func TestFastZeroAllocs(t *testing.T) {
+	for _, dims := range [][]int{{1, 1, 1}, {2, 2, 2, 2}, {128, 32, 32, 1}, {1, 5, 5, 7}, {256, 256, 256}, {64, 64, 64, 64, 64}} {
+		n, phi, err := randomProblem(dims, 1)
+		require.NoError(t, err)
+		f := model.NewFast()
+		_, err = f.Step(n, phi, 1e-6) // builds the workspace
+		require.NoError(t, err)
+		allocs := testing.AllocsPerRun(20, func() {
+			if _, err := f.Step(n, phi, 1e-6); err != nil {
+				t.Fatal(err)
+			}
+		})
+		require.Zero(t, allocs, "dims %v", dims)
+	}
+}
+
+func TestFastErrors(t *testing.T) {
+	n, phi, err := randomProblem([]int{3, 2, 4}, 1)
+	require.NoError(t, err)
+	f := model.NewFast()
+	before := n.Clone()
+	for _, eta := range []float64{0, -1, math.NaN(), math.Inf(1)} {
+		_, err := f.Step(n, phi, eta)
+		require.Error(t, err, "η = %v", eta)
+	}
+	_, err = f.Step(n, mat.NewDense(3, 4, nil), 0.1)
+	require.ErrorIs(t, err, model.ErrShape)
+	_, err = f.Step(n, nil, 0.1)
+	require.ErrorIs(t, err, model.ErrShape)
+	bad := mat.DenseCopyOf(phi)
+	bad.Set(1, 2, math.NaN())
+	_, err = f.Step(n, bad, 0.1)
+	require.ErrorIs(t, err, model.ErrNonFinite)
+	_, err = f.Step(nil, phi, 0.1)
+	require.ErrorIs(t, err, model.ErrShape)
+	require.Zero(t, paramDist(n, before), "a failed step changed the network")
+	// A non-Dense Φ (a transpose view) gives the same step as its copy.
+	m := n.Clone()
+	l1, err := f.Step(n, phi, 0.1)
+	require.NoError(t, err)
+	pt := mat.DenseCopyOf(phi.T())
+	l2, err := f.Step(m, pt.T(), 0.1)
+	require.NoError(t, err)
+	require.Equal(t, l1, l2)
+	require.Zero(t, paramDist(n, m))
+}
+
+// TestFastShapeCache: one Fast value serves several shapes in turn.
+func TestFastShapeCache(t *testing.T) {
+	f := model.NewFast()
+	for round := 0; round < 2; round++ {
+		for i, dims := range diffShapes[:12] {
+			x, phi, err := randomProblem(dims, uint64(i))
+			require.NoError(t, err)
+			y := x.Clone()
+			lx, err := model.Reference{}.Step(x, phi, 1e-3)
+			require.NoError(t, err)
+			ly, err := f.Step(y, phi, 1e-3)
+			require.NoError(t, err)
+			require.InDelta(t, lx, ly, 1e-12*math.Max(1, lx), "dims %v", dims)
+			require.Less(t, paramDist(x, y), 1e-12, "dims %v", dims)
+		}
+	}
+}
+
+func TestFastPlan(t *testing.T) {
+	o, _, _, err := model.FastPlan([]int{128, 32, 32, 1})
+	require.NoError(t, err)
+	require.Equal(t, model.OrderThinOutput, o)
+	o, _, _, err = model.FastPlan([]int{1, 32, 32, 128})
+	require.NoError(t, err)
+	require.Equal(t, model.OrderThinInput, o)
+	_, _, _, err = model.FastPlan([]int{3})
+	require.Error(t, err)
+}
