@@ -140,6 +140,11 @@ func Whiten(xRaw, yRaw mat.Matrix) (Data, error) {
 	xc, yc := center(xRaw), center(yRaw)
 	cov := mat.NewSymDense(dx, nil)
 	cov.SymOuterK(1/float64(m), xc)
+	if !linalg.AllFinite(cov) {
+		// Squares of entries beyond ~1e154 overflow; the eigensolver would
+		// then return NaN eigenvalues that pass the rank test below.
+		return Data{}, fmt.Errorf("%w: the input covariance overflows float64; rescale the features", ErrNonFinite)
+	}
 	var eig mat.EigenSym
 	if !eig.Factorize(cov, true) {
 		return Data{}, fmt.Errorf("model: eigendecomposition of the covariance failed")
