@@ -101,7 +101,7 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 	}
 	phiF, smin := float64(res.PhiF), float64(res.SigmaMinPhi)
 	if !(phiF > 0) {
-		return fmt.Errorf("Φ = 0: Theorem 1 needs σ_min(Φ) > 0")
+		return fmt.Errorf("‖Φ‖_F = 0: Theorem 1 needs σ_min(Φ) > 0")
 	}
 	if fs.wasSet("loss0") && (!(*loss0 >= 0) || math.IsInf(*loss0, 0)) {
 		return fmt.Errorf("--loss0 = %v must be finite and ≥ 0", *loss0)

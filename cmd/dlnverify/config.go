@@ -30,7 +30,7 @@ type trainConfig struct {
 	Stride  *int          `json:"stride,omitempty"` // record every Stride-th iterate; default ⌈steps/200⌉
 	Flow    *bool         `json:"flow,omitempty"`   // gradient flow (RK4) for time steps·η instead of GD
 	Dt      *float64      `json:"dt,omitempty"`     // RK4 step for flow; default η
-	Impl    *string       `json:"impl,omitempty"`   // GD implementation: "reference" (default)
+	Impl    *string       `json:"impl,omitempty"`   // GD implementation: "reference" (default) or "fast"
 }
 
 // initSpec is an initialisation by kind.
@@ -116,11 +116,11 @@ func decodeStrict(b []byte, v any) error {
 		return fmt.Errorf("invalid JSON: %v", err)
 	}
 	if dec.More() {
-		return fmt.Errorf("invalid JSON: trailing data after the configuration object")
+		return fmt.Errorf("invalid JSON: trailing data after the JSON value")
 	}
 	var extra json.RawMessage
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return fmt.Errorf("invalid JSON: trailing data after the configuration object")
+		return fmt.Errorf("invalid JSON: trailing data after the JSON value")
 	}
 	return nil
 }
@@ -351,18 +351,14 @@ func checkStd(s float64) error {
 
 // steppers lists the GD implementations train can use by name.
 func steppers() map[string]model.Stepper {
-	return map[string]model.Stepper{"reference": model.Reference{}}
+	return map[string]model.Stepper{"reference": model.Reference{}, "fast": model.NewFast()}
 }
 
 func stepperByName(name string) (model.Stepper, error) {
 	if s, ok := steppers()[name]; ok {
 		return s, nil
 	}
-	var names []string
-	for n := range steppers() {
-		names = append(names, n)
-	}
-	return nil, fmt.Errorf("unknown impl %q (available: %s)", name, strings.Join(names, ", "))
+	return nil, fmt.Errorf("unknown impl %q (available: %s)", name, strings.Join(stepperNames(), ", "))
 }
 
 // parseMatrix parses "a,b;c,d" (rows separated by ';', entries by ',').

@@ -53,15 +53,19 @@ type command struct {
 	run     func(args []string, stdout, stderr io.Writer) error
 }
 
+// extraCommands lets tests add commands (for example one that panics, to
+// check that run recovers).
+var extraCommands []command
+
 func commands() []command {
-	return []command{
+	return append([]command{
 		{"verify", "run the claim checks through rapid and print a table (the main job)", cmdVerify},
 		{"train", "train one configuration with GD (or gradient flow) and report T1's hypotheses", cmdTrain},
 		{"bounds", "print Theorem 1's δ, η bounds and T(ε), and R1's residual condition", cmdBounds},
 		{"falsify", "run the dropped-hypothesis searches and print shrunk counterexamples", cmdFalsify},
 		{"experiment", "the paper's Section 4 experiment (Figure 1)", cmdExperiment},
 		{"help", "print this help, or a subcommand's with `help <subcommand>`", nil},
-	}
+	}, extraCommands...)
 }
 
 // run is the whole command: it returns the exit status. A panic (a bug)
@@ -74,7 +78,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		}
 	}()
 	if len(args) == 0 {
-		usage(stderr)
+		fmt.Fprintf(stderr, "dlnverify: missing subcommand (%s; try: dlnverify help)\n", commandNames())
 		return 2
 	}
 	name, rest := args[0], args[1:]

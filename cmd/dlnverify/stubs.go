@@ -5,13 +5,17 @@ import (
 	"io"
 )
 
-func cmdVerify(args []string, stdout, stderr io.Writer) error {
-	return fmt.Errorf("not yet available")
+func cmdFalsify(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("falsify", "falsify [--json]")
+	fs.Bool("json", false, "print the counterexamples as JSON")
+	if err := fs.parse(args, stdout); err != nil {
+		return err
+	}
+	return fmt.Errorf("not yet available (package counterexamples has no searches yet)")
 }
 
-func cmdFalsify(args []string, stdout, stderr io.Writer) error {
-	return fmt.Errorf("not yet available")
-}
+// experimentAvailable reports whether internal/experiment is wired in.
+const experimentAvailable = false
 
 func cmdExperiment(args []string, stdout, stderr io.Writer) error {
 	return fmt.Errorf("not yet available (package internal/experiment has not landed)")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -166,6 +167,7 @@ func stepperNames() []string {
 	for n := range steppers() {
 		names = append(names, n)
 	}
+	sort.Strings(names)
 	return names
 }
 

@@ -1,0 +1,294 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dlnverify/dlnverify/internal/rapidtb"
+	"github.com/dlnverify/dlnverify/model"
+	proofs "github.com/dlnverify/dlnverify/proofs_test"
+)
+
+// defaultChecks is the embedded budget of `dlnverify verify` without
+// flags: rapid checks per property. It is chosen so that the default run
+// of the whole registry finishes in under 2 minutes on 2 cores (docs/cli.md
+// records the measurement).
+const defaultChecks = 100
+
+// statementWidth is where the table cuts a statement (JSON has it whole).
+const statementWidth = 64
+
+// verifyRow is one property's outcome in the JSON report.
+type verifyRow struct {
+	ID         string  `json:"id"`
+	Name       string  `json:"name"`
+	Test       string  `json:"test"` // Test<ID>_<Name>, the go test name
+	Statement  string  `json:"statement"`
+	Status     string  `json:"sheet_status"` // CLAIMS.md confidence: V, S, R, U
+	Tried      int     `json:"tried"`
+	Valid      int     `json:"valid"`
+	MinValid   int     `json:"min_valid"`
+	WorstSlack jfloat  `json:"worst_slack"` // "+Inf" when no inequality was recorded
+	Passed     bool    `json:"passed"`
+	Failure    string  `json:"failure,omitempty"`
+	Seconds    float64 `json:"seconds"`
+}
+
+// verifyReport is the JSON report of verify.
+type verifyReport struct {
+	Seed    uint64      `json:"seed"`
+	Checks  int         `json:"checks"`
+	Short   bool        `json:"short"`
+	Impl    string      `json:"impl"`
+	Claims  []string    `json:"claims"` // claim IDs covered by this run
+	Passed  bool        `json:"passed"`
+	Failed  int         `json:"failed"`
+	Seconds float64     `json:"seconds"`
+	Results []verifyRow `json:"results"`
+}
+
+func cmdVerify(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("verify", "verify [--checks N] [--seed S] [--claims T1,L1,…] [--short] [--json] [--list]")
+	checks := fs.Int("checks", defaultChecks, "rapid checks per property (rapid's -rapid.checks)")
+	seed := fs.Uint64("seed", 0, "rapid seed; 0 picks a random one (always printed, to replay a failure)")
+	claimsS := fs.String("claims", "", "comma-separated claim IDs to run (default: all registered)")
+	short := fs.Bool("short", false, "short mode: rapid runs checks/5 cases and properties take their short budgets")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	list := fs.Bool("list", false, "list the registered claim checks and exit")
+	implName := fs.String("impl", "reference", "GD implementation under test: "+strings.Join(stepperNames(), ", "))
+	if err := fs.parse(args, stdout); err != nil {
+		return err
+	}
+	if *checks < 1 || *checks > 1_000_000 {
+		return fmt.Errorf("--checks = %d must be in [1, 1000000]", *checks)
+	}
+	impl, err := stepperByName(*implName)
+	if err != nil {
+		return err
+	}
+	props, err := selectProperties(*claimsS)
+	if err != nil {
+		return err
+	}
+	if *list {
+		for _, p := range props {
+			fmt.Fprintf(stdout, "%-5s %-28s [%s] %s\n", p.ID, p.Name, p.Status, p.Statement)
+		}
+		return nil
+	}
+	if len(props) == 0 {
+		fmt.Fprintln(stderr, "dlnverify verify: no claim checks are registered in package proofs_test; nothing was verified")
+		return exitStatus(1)
+	}
+	if *seed == 0 {
+		*seed = rand.Uint64()>>1 | 1 // non-zero, and within int64 for easy copying
+	}
+	restore, err := setRapidFlags(*checks, *seed, *short)
+	if err != nil {
+		return err
+	}
+	defer restore()
+
+	rep := verifyReport{Seed: *seed, Checks: *checks, Short: *short, Impl: impl.Name(), Claims: claimIDs(props), Passed: true}
+	var tw *tableWriter
+	if !*asJSON {
+		fmt.Fprintf(stdout, "dlnverify verify: %d claim checks (%s), impl %s, %d rapid checks each%s, seed %d\n",
+			len(props), strings.Join(rep.Claims, " "), impl.Name(), *checks, map[bool]string{true: " (short: ÷5)", false: ""}[*short], *seed)
+		tw = newTableWriter(stdout, props)
+		tw.header()
+	}
+	start := time.Now()
+	for _, p := range props {
+		o := verifyOne(p, impl)
+		row := verifyRow{ID: o.ID, Name: o.Name, Test: p.TestName(), Statement: o.Statement, Status: p.Status,
+			Tried: o.Tried, Valid: o.Valid, MinValid: o.MinValid, WorstSlack: jfloat(o.WorstSlack), Passed: o.Passed,
+			Failure: o.Failure, Seconds: o.Elapsed.Seconds()}
+		rep.Results = append(rep.Results, row)
+		if !row.Passed {
+			rep.Passed = false
+			rep.Failed++
+		}
+		if tw != nil {
+			tw.row(row)
+		}
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		for _, r := range rep.Results {
+			if r.Passed {
+				continue
+			}
+			fmt.Fprintf(stdout, "\nFAIL %s (%s): %s\n", r.ID, r.Test, r.Statement)
+			for _, l := range strings.Split(strings.TrimRight(r.Failure, "\n"), "\n") {
+				fmt.Fprintf(stdout, "    %s\n", l)
+			}
+			fmt.Fprintf(stdout, "    replay: dlnverify verify --claims %s --seed %d --checks %d%s\n", r.ID, *seed, *checks,
+				map[bool]string{true: " --short", false: ""}[*short])
+		}
+		fmt.Fprintf(stdout, "\n%d passed, %d failed of %d checks in %.1fs; seed %d\n",
+			len(rep.Results)-rep.Failed, rep.Failed, len(rep.Results), rep.Seconds, *seed)
+	}
+	if !rep.Passed {
+		return exitStatus(1)
+	}
+	return nil
+}
+
+// verifyOne runs one property; a panic escaping it becomes a failure of
+// that property, not of the command.
+func verifyOne(p proofs.Property, impl model.Stepper) (o proofs.Outcome) {
+	defer func() {
+		if r := recover(); r != nil {
+			o = proofs.Outcome{ID: p.ID, Name: p.Name, Statement: p.Statement, Impl: impl.Name(), MinValid: p.MinValid,
+				WorstSlack: math.NaN(), Failure: fmt.Sprintf("panic outside rapid: %v", r)}
+		}
+	}()
+	return proofs.Verify(p, impl)
+}
+
+// selectProperties returns the registered properties, or those whose claim
+// ID is listed in claims (comma-separated, case-insensitive); an ID with no
+// property is an error.
+func selectProperties(claims string) ([]proofs.Property, error) {
+	all := proofs.All()
+	if strings.TrimSpace(claims) == "" {
+		return all, nil
+	}
+	want := map[string]bool{}
+	for _, c := range strings.Split(claims, ",") {
+		c = strings.ToUpper(strings.TrimSpace(c))
+		if c == "" {
+			return nil, fmt.Errorf("--claims %q has an empty entry", claims)
+		}
+		want[c] = true
+	}
+	var out []proofs.Property
+	seen := map[string]bool{}
+	for _, p := range all {
+		if want[strings.ToUpper(p.ID)] {
+			out = append(out, p)
+			seen[strings.ToUpper(p.ID)] = true
+		}
+	}
+	var missing []string
+	for c := range want {
+		if !seen[c] {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		have := claimIDs(all)
+		if len(have) == 0 {
+			have = []string{"none registered"}
+		}
+		return nil, fmt.Errorf("--claims: no check for %s (registered: %s)", strings.Join(missing, ", "), strings.Join(have, ", "))
+	}
+	return out, nil
+}
+
+func claimIDs(props []proofs.Property) []string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, p := range props {
+		if !seen[p.ID] {
+			seen[p.ID] = true
+			ids = append(ids, p.ID)
+		}
+	}
+	return ids
+}
+
+// setRapidFlags sets rapid's flags (registered on flag.CommandLine) and
+// testing's short mode for this run, with fail files disabled, and returns
+// a function restoring the previous values.
+func setRapidFlags(checks int, seed uint64, short bool) (func(), error) {
+	set := map[string]string{
+		"rapid.checks":     strconv.Itoa(checks),
+		"rapid.seed":       strconv.FormatUint(seed, 10),
+		"rapid.nofailfile": "true",
+	}
+	old := map[string]string{}
+	for name, v := range set {
+		f := flag.CommandLine.Lookup(name)
+		if f == nil {
+			return nil, fmt.Errorf("rapid's flag -%s is not registered (rapid version mismatch?)", name)
+		}
+		old[name] = f.Value.String()
+		if err := flag.Set(name, v); err != nil {
+			return nil, err
+		}
+	}
+	restore := func() {
+		for name, v := range old {
+			_ = flag.Set(name, v)
+		}
+	}
+	if short {
+		if err := rapidtb.SetShort(true); err != nil {
+			restore()
+			return nil, err
+		}
+		inner := restore
+		restore = func() { inner(); _ = rapidtb.SetShort(false) }
+	}
+	return restore, nil
+}
+
+// tableWriter prints the verify table row by row, so a long run shows
+// progress; column widths come from the property list.
+type tableWriter struct {
+	w            io.Writer
+	idW, nameW   int
+	statementCut int
+}
+
+func newTableWriter(w io.Writer, props []proofs.Property) *tableWriter {
+	t := &tableWriter{w: w, idW: len("ID"), nameW: len("check"), statementCut: statementWidth}
+	for _, p := range props {
+		t.idW = max(t.idW, len(p.ID))
+		t.nameW = max(t.nameW, len(p.Name))
+	}
+	return t
+}
+
+func (t *tableWriter) header() {
+	fmt.Fprintf(t.w, "%-*s  %-*s  %-*s  %6s  %6s  %-6s  %11s  %8s\n", t.idW, "ID", t.nameW, "check", t.statementCut, "statement",
+		"tried", "valid", "result", "worst slack", "time")
+}
+
+func (t *tableWriter) row(r verifyRow) {
+	res := "PASS"
+	if !r.Passed {
+		res = "FAIL"
+	}
+	slack := "—"
+	if ws := float64(r.WorstSlack); !math.IsInf(ws, 1) {
+		slack = fmt.Sprintf("%.3g", ws)
+	}
+	fmt.Fprintf(t.w, "%-*s  %-*s  %s  %6d  %6d  %-6s  %11s  %7.1fs\n", t.idW, r.ID, t.nameW, r.Name,
+		padRunes(r.Statement, t.statementCut), r.Tried, r.Valid, res, slack, r.Seconds)
+}
+
+// padRunes cuts s to n runes (ending in "…" when cut) and pads it to n.
+func padRunes(s string, n int) string {
+	rs := []rune(strings.Join(strings.Fields(s), " "))
+	if len(rs) > n {
+		rs = append(rs[:n-1], '…')
+	}
+	return string(rs) + strings.Repeat(" ", n-len(rs))
+}
