@@ -32,14 +32,14 @@ const (
 
 // Fig1Config is the E1 protocol's grid.
 type Fig1Config struct {
-	Depths  []int     // N values (paper: 3 and 8)
-	Width   int       // hidden width (paper: 32)
+	Depths  []int      // N values (paper: 3 and 8)
+	Width   int        // hidden width (paper: 32)
 	Phi     mat.Matrix // 1×d_0 target; ‖Φ‖_F = 1 in the paper's protocol
-	Inits   []string  // InitGaussian, InitBalanced
-	Stds    []float64 // init standard deviations s
-	Etas    []float64 // step sizes; searched from the largest down
-	Epsilon float64   // converged: ℓ ≤ Epsilon (paper: 1e-5; the optimum is 0)
-	MaxIter int       // iteration cap (paper: 1e6)
+	Inits   []string   // InitGaussian, InitBalanced
+	Stds    []float64  // init standard deviations s
+	Etas    []float64  // step sizes; searched from the largest down
+	Epsilon float64    // converged: ℓ ≤ Epsilon (paper: 1e-5; the optimum is 0)
+	MaxIter int        // iteration cap (paper: 1e6)
 	Seed    uint64
 	Workers int // ≤ 0: runtime.NumCPU()
 	// Exhaustive runs every η of the grid to the cap (or to the best count
