@@ -1,0 +1,138 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/dlnverify/dlnverify/model"
+	proofs "github.com/dlnverify/dlnverify/proofs_test"
+)
+
+// Test-only properties with IDs no claim uses, so verify's pass, fail and
+// vacuity paths are exercised whatever the suite holds.
+var (
+	_ = proofs.Register(proofs.Property{ID: "ZZPASS", Name: "AlwaysHolds", Statement: "test only: x ≤ 10 for x in [0, 10]",
+		Status: "V", MinValid: 1, Check: func(_ model.Stepper, st *proofs.Stats) func(*rapid.T) {
+			return func(t *rapid.T) {
+				x := rapid.IntRange(0, 10).Draw(t, "x")
+				st.Case(true)
+				st.Slack(float64(10-x) / 10)
+			}
+		}})
+	_ = proofs.Register(proofs.Property{ID: "ZZFAIL", Name: "PlantedBug", Statement: "test only: x ≤ 5 for x in [0, 10] (false)",
+		Status: "V", MinValid: 1, Check: func(_ model.Stepper, st *proofs.Stats) func(*rapid.T) {
+			return func(t *rapid.T) {
+				x := rapid.IntRange(0, 10).Draw(t, "x")
+				st.Case(true)
+				st.Slack(float64(5-x) / 5)
+				if x > 5 {
+					t.Fatalf("x = %d > 5", x)
+				}
+			}
+		}})
+	_ = proofs.Register(proofs.Property{ID: "ZZVACUOUS", Name: "NoValidCase", Statement: "test only: no case meets the hypotheses",
+		Status: "V", MinValid: 1, Check: func(_ model.Stepper, st *proofs.Stats) func(*rapid.T) {
+			return func(t *rapid.T) {
+				_ = rapid.IntRange(0, 10).Draw(t, "x")
+				st.Case(false)
+			}
+		}})
+)
+
+func TestVerifyPassFailVacuous(t *testing.T) {
+	stdout, stderr, code := runCLI(t, "verify", "--claims", "ZZPASS", "--checks", "20", "--seed", "12345")
+	if code != 0 {
+		t.Fatalf("passing claim: exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"seed 12345", "ZZPASS", "AlwaysHolds", "PASS", "1 passed, 0 failed"} {
+		if !strings.Contains(stdout, want) {
+			t.Fatalf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+
+	stdout, _, code = runCLI(t, "verify", "--claims", "zzfail,ZZPASS", "--checks", "50", "--seed", "7")
+	if code != 1 {
+		t.Fatalf("failing claim: exit %d, want 1\n%s", code, stdout)
+	}
+	for _, want := range []string{"FAIL ZZFAIL (TestZZFAIL_PlantedBug)", "x = 6 > 5", "replay: dlnverify verify --claims ZZFAIL --seed 7 --checks 50", "1 passed, 1 failed"} {
+		if !strings.Contains(stdout, want) {
+			t.Fatalf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+
+	stdout, _, code = runCLI(t, "verify", "--claims", "ZZVACUOUS", "--checks", "10", "--json")
+	if code != 1 {
+		t.Fatalf("vacuous claim: exit %d, want 1", code)
+	}
+	var rep verifyReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("JSON: %v\n%s", err, stdout)
+	}
+	if rep.Passed || rep.Seed == 0 || len(rep.Results) != 1 || !strings.Contains(rep.Results[0].Failure, "vacuous") ||
+		rep.Results[0].Tried == 0 || rep.Results[0].Valid != 0 {
+		t.Fatalf("vacuous report %+v", rep)
+	}
+}
+
+// TestVerifySeedReplays: the same seed gives the same counts; seed 0
+// picks one and prints it.
+func TestVerifySeedReplays(t *testing.T) {
+	get := func(args ...string) verifyReport {
+		stdout, _, _ := runCLI(t, append([]string{"verify", "--json", "--claims", "ZZFAIL,ZZPASS", "--checks", "30"}, args...)...)
+		var rep verifyReport
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatalf("JSON: %v\n%s", err, stdout)
+		}
+		return rep
+	}
+	a, b := get("--seed", "99"), get("--seed", "99")
+	if a.Seed != 99 || a.Results[0].Tried != b.Results[0].Tried || a.Results[0].Failure != b.Results[0].Failure {
+		t.Fatalf("seed 99 did not replay: %+v vs %+v", a.Results[0], b.Results[0])
+	}
+	if r := get(); r.Seed == 0 {
+		t.Fatal("seed 0 must pick and report a non-zero seed")
+	}
+}
+
+// TestVerifyRealClaims runs a couple of the suite's own claims with a small
+// budget (the default budget is measured in docs/cli.md, not here).
+func TestVerifyRealClaims(t *testing.T) {
+	var ids []string
+	for _, id := range claimIDs(proofs.All()) {
+		if !strings.HasPrefix(id, "ZZ") && len(ids) < 2 {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		t.Skip("no claim checks registered yet")
+	}
+	stdout, stderr, code := runCLI(t, "verify", "--claims", strings.Join(ids, ","), "--checks", "5", "--short", "--seed", "1")
+	if code != 0 {
+		t.Fatalf("verify %v: exit %d\n%s%s", ids, code, stdout, stderr)
+	}
+	for _, id := range ids {
+		if !strings.Contains(stdout, "\n"+id+" ") {
+			t.Fatalf("table lacks claim %s:\n%s", id, stdout)
+		}
+	}
+}
+
+func TestVerifyList(t *testing.T) {
+	stdout, _, code := runCLI(t, "verify", "--list")
+	if code != 0 || !strings.Contains(stdout, "ZZPASS") || !strings.Contains(stdout, "PlantedBug") {
+		t.Fatalf("--list: exit %d\n%s", code, stdout)
+	}
+}
+
+func TestVerifyErrors(t *testing.T) {
+	requireUsageError(t, "--checks = 0", "verify", "--checks", "0")
+	requireUsageError(t, "no check for NOPE", "verify", "--claims", "ZZPASS,nope")
+	requireUsageError(t, "empty entry", "verify", "--claims", "ZZPASS,,")
+	requireUsageError(t, `unknown impl "turbo"`, "verify", "--impl", "turbo")
+	requireUsageError(t, `invalid value "abc" for flag -seed`, "verify", "--seed", "abc")
+	requireUsageError(t, "flag provided but not defined", "verify", "--frob")
+	requireUsageError(t, `unexpected argument "T1"`, "verify", "T1")
+}
