@@ -81,11 +81,18 @@ func TestPanicIsRecovered(t *testing.T) {
 	requireUsageError(t, "internal error: kaboom", "boom")
 }
 
-func TestExperimentNotYetAvailable(t *testing.T) {
-	if experimentAvailable {
-		t.Skip("internal/experiment is wired; see TestExperiment")
+// TestExperimentWired: `experiment` reaches internal/experiment.Main, whose
+// errors keep the one-line, exit-2 contract.
+func TestExperimentWired(t *testing.T) {
+	if !experimentAvailable {
+		requireUsageError(t, "not yet available", "experiment")
+		return
 	}
-	requireUsageError(t, "not yet available", "experiment")
+	requireUsageError(t, "need a subcommand", "experiment")
+	requireUsageError(t, `unknown subcommand "fig9"`, "experiment", "fig9")
+	if out, _, code := runCLI(t, "experiment", "--help"); code != 0 || !strings.Contains(out, "fig1") {
+		t.Fatalf("experiment --help: exit %d\n%s", code, out)
+	}
 }
 
 // explicitConfig is a small explicit-matrix configuration (N = 3,

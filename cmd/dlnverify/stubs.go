@@ -14,9 +14,3 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 	return fmt.Errorf("not yet available (package counterexamples has no searches yet)")
 }
 
-// experimentAvailable reports whether internal/experiment is wired in.
-const experimentAvailable = false
-
-func cmdExperiment(args []string, stdout, stderr io.Writer) error {
-	return fmt.Errorf("not yet available (package internal/experiment has not landed)")
-}
