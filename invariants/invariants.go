@@ -167,7 +167,7 @@ func PWEigenvalues(w mat.Matrix, N int) ([][]float64, error) {
 		if p == 0 {
 			return 1
 		}
-		return math.Pow(x, p)
+		return linalg.Pow(x, p) // subnormal-safe (golang/go#56600)
 	}
 	out := make([][]float64, r)
 	for a := 0; a < r; a++ {

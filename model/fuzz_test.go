@@ -367,7 +367,11 @@ func FuzzWhiten(f *testing.F) {
 		if err != nil {
 			return
 		}
-		t.Logf("X = %v\nY = %v", mat.Formatted(x), mat.Formatted(y))
+		defer func() {
+			if t.Failed() {
+				t.Logf("X = %v\nY = %v", mat.Formatted(x), mat.Formatted(y))
+			}
+		}()
 		if !allFinite(w.X) || !allFinite(w.Y) {
 			t.Fatal("Whiten returned non-finite data")
 		}
@@ -495,6 +499,14 @@ func checkBalanced(t *testing.T, n *model.Net, a mat.Matrix, dims []int) {
 		dmax = max(dmax, d)
 	}
 	norm := invariants.SpectralNorm(a)
+	defer func() {
+		if t.Failed() {
+			t.Logf("A = %v", mat.Formatted(a))
+			for j := 1; j <= n.N(); j++ {
+				t.Logf("W_%d = %v", j, mat.Formatted(n.Layer(j)))
+			}
+		}
+	}()
 	tier := 64 * float64(N*dmax) * eps
 	var diff mat.Dense
 	diff.Sub(n.Product(), a)

@@ -72,7 +72,7 @@ func Balanced(a mat.Matrix, dims []int, rng *rand.Rand) (*Net, error) {
 	svd.VTo(&v) // d_0×r
 	root := make([]float64, r)
 	for i, s := range sv {
-		root[i] = math.Pow(s, 1/float64(N))
+		root[i] = linalg.Pow(s, 1/float64(N)) // subnormal-safe (golang/go#56600)
 	}
 	layers := make([]*mat.Dense, N)
 	for j := 1; j <= N; j++ {

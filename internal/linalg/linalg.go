@@ -116,7 +116,7 @@ func SymPow(s mat.Matrix, p float64) (*mat.Dense, error) {
 		if v <= floor {
 			v = 0
 		}
-		f := math.Pow(v, p)
+		f := Pow(v, p) // subnormal-safe (golang/go#56600)
 		for i := 0; i < n; i++ {
 			scaled.Set(i, k, scaled.At(i, k)*f)
 		}
