@@ -383,6 +383,115 @@ func gemm(tA, tB bool, alpha float64, a, b blas64.General, add bool, c blas64.Ge
 		gemmBLAS(tA, tB, m, n, k, alpha, a, b, add, c)
 		return
 	}
+	if m < 2 || n < 4 || k < 4 {
+		loopGemm(tA, tB, m, n, k, alpha, a, b, add, c)
+		return
+	}
+	// Element strides: op(A)(i, l) = a[i*ars + l*acs], op(B)(l, j) =
+	// b[l*brs + j*bcs].
+	ars, acs := a.Stride, 1
+	if tA {
+		ars, acs = 1, a.Stride
+	}
+	brs, bcs := b.Stride, 1
+	if tB {
+		brs, bcs = 1, b.Stride
+	}
+	smallGemm(m, n, k, alpha, a.Data, ars, acs, b.Data, brs, bcs, add, c.Data, c.Stride)
+}
+
+// smallGemm is C (+)= α op(A) op(B) with op(A)(i,l) = a[i*ars + l*acs] and
+// op(B)(l,j) = b[l*brs + j*bcs], blocked 2×4 in registers: each pass over
+// l loads 2 + 4 values for 8 multiply-adds and stores C once per block.
+func smallGemm(m, n, k int, alpha float64, a []float64, ars, acs int, b []float64, brs, bcs int, add bool, c []float64, ldc int) {
+	i := 0
+	for ; i+2 <= m; i += 2 {
+		c0 := c[i*ldc : i*ldc+n]
+		c1 := c[(i+1)*ldc : (i+1)*ldc+n]
+		c1 = c1[:len(c0)]
+		j := 0
+		for ; j+4 <= n; j += 4 {
+			var s00, s01, s02, s03, s10, s11, s12, s13 float64
+			ai, bj := i*ars, j*bcs
+			for l := 0; l < k; l++ {
+				a0 := a[ai+l*acs]
+				a1 := a[ai+ars+l*acs]
+				bl := bj + l*brs
+				b0 := b[bl]
+				b1 := b[bl+bcs]
+				b2 := b[bl+2*bcs]
+				b3 := b[bl+3*bcs]
+				s00 += a0 * b0
+				s01 += a0 * b1
+				s02 += a0 * b2
+				s03 += a0 * b3
+				s10 += a1 * b0
+				s11 += a1 * b1
+				s12 += a1 * b2
+				s13 += a1 * b3
+			}
+			cc0 := c0[j : j+4]
+			cc1 := c1[j : j+4]
+			if add {
+				cc0[0] += alpha * s00
+				cc0[1] += alpha * s01
+				cc0[2] += alpha * s02
+				cc0[3] += alpha * s03
+				cc1[0] += alpha * s10
+				cc1[1] += alpha * s11
+				cc1[2] += alpha * s12
+				cc1[3] += alpha * s13
+			} else {
+				cc0[0] = alpha * s00
+				cc0[1] = alpha * s01
+				cc0[2] = alpha * s02
+				cc0[3] = alpha * s03
+				cc1[0] = alpha * s10
+				cc1[1] = alpha * s11
+				cc1[2] = alpha * s12
+				cc1[3] = alpha * s13
+			}
+		}
+		for ; j < n; j++ {
+			var s0, s1 float64
+			ai, bj := i*ars, j*bcs
+			for l := 0; l < k; l++ {
+				bv := b[bj+l*brs]
+				s0 += a[ai+l*acs] * bv
+				s1 += a[ai+ars+l*acs] * bv
+			}
+			if add {
+				c0[j] += alpha * s0
+				c1[j] += alpha * s1
+			} else {
+				c0[j] = alpha * s0
+				c1[j] = alpha * s1
+			}
+		}
+	}
+	for ; i < m; i++ {
+		cr := c[i*ldc : i*ldc+n]
+		ai := i * ars
+		for j := range cr {
+			var s float64
+			bj := j * bcs
+			for l := 0; l < k; l++ {
+				s += a[ai+l*acs] * b[bj+l*brs]
+			}
+			if add {
+				cr[j] += alpha * s
+			} else {
+				cr[j] = alpha * s
+			}
+		}
+	}
+}
+
+// loopGemm is gemm by rows (axpy and dot forms), for thin products (a
+// single row, fewer than 4 columns, or inner dimension below 4: the rank-1
+// updates and row-vector chains of the thin-end order), where register
+// blocking does not pay.
+func loopGemm(tA, tB bool, m, n, k int, alpha float64, a, b blas64.General, add bool, c blas64.General) {
 	if !add {
 		for i := 0; i < m; i++ {
 			clear(c.Data[i*c.Stride : i*c.Stride+n])

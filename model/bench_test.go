@@ -1,0 +1,71 @@
+package model_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/dlnverify/dlnverify/model"
+)
+
+// benchShapes are issue 6's benchmark shapes (d_0..d_N); the name is
+// N<depth>_<dims>. bench/numpy_step.py times the same shapes.
+var benchShapes = [][]int{
+	{1, 1, 1},
+	{2, 2, 2, 2},
+	{4, 4, 4, 4},
+	{8, 8, 8, 8, 8},
+	{16, 16, 16, 16},
+	{128, 32, 32, 1},
+	{128, 32, 32, 32, 32, 32, 32, 32, 1},
+	{64, 64, 64, 64, 64},
+	{256, 256, 256, 256, 256},
+}
+
+func shapeName(dims []int) string {
+	s := make([]string, len(dims))
+	for i, d := range dims {
+		s[i] = fmt.Sprint(d)
+	}
+	return fmt.Sprintf("N%d_%s", len(dims)-1, strings.Join(s, "x"))
+}
+
+// BenchmarkStep times one GD step of Reference and Fast on each shape, in
+// the same run (compare with `benchstat -col /impl`). The step size is
+// small enough that b.N steps keep the weights O(1). Set
+// DLNVERIFY_BENCH_SKIP_REF_ABOVE=<d> to skip Reference on shapes whose
+// largest width exceeds d.
+func BenchmarkStep(b *testing.B) {
+	skipAbove := 1 << 30
+	if v := os.Getenv("DLNVERIFY_BENCH_SKIP_REF_ABOVE"); v != "" {
+		fmt.Sscan(v, &skipAbove)
+	}
+	for _, dims := range benchShapes {
+		dmax := 0
+		for _, d := range dims {
+			dmax = max(dmax, d)
+		}
+		for _, impl := range []model.Stepper{model.Reference{}, model.NewFast()} {
+			b.Run(fmt.Sprintf("shape=%s/impl=%s", shapeName(dims), impl.Name()), func(b *testing.B) {
+				if impl.Name() == "reference" && dmax > skipAbove {
+					b.Skipf("reference skipped above width %d", skipAbove)
+				}
+				n, phi, err := randomProblem(dims, 1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := impl.Step(n, phi, 1e-9); err != nil { // warm the workspace
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for b.Loop() {
+					if _, err := impl.Step(n, phi, 1e-9); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
