@@ -83,10 +83,10 @@ func signalContext() (context.Context, context.CancelFunc) {
 
 // QuickStds, FullStds, … are the grids of `fig1` and `fig1 --quick`.
 var (
-	FullStds  = LogSpace(1e-16, 10, 35) // half-decade steps
-	FullEtas  = LogSpace(1e-4, 1, 9)    // half-decade steps
-	QuickStds = LogSpace(1e-6, 10, 9)   // two per … see EXPERIMENTS.md
-	QuickEtas = LogSpace(1e-4, 1, 5)    // decades
+	FullStds  = LogSpace(1e-16, 100, 37) // half-decade steps
+	FullEtas  = LogSpace(1e-4, 1, 9)     // half-decade steps
+	QuickStds = LogSpace(1e-6, 10, 9)    // 7/8-decade steps
+	QuickEtas = LogSpace(1e-4, 1, 5)     // decades
 )
 
 // Quick-grid cap: 1e5 instead of the paper's 1e6.
@@ -185,5 +185,40 @@ func relPaths(dir string, files []string) []string {
 }
 
 func mainTightness(args []string, stdout, stderr io.Writer) error {
-	return fmt.Errorf("tightness: not yet implemented")
+	fs := flag.NewFlagSet("tightness", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", ".", "output directory")
+	cases := fs.Int("cases", 6, "random cases meeting Theorem 1's hypotheses")
+	seed := fs.Uint64("seed", 1, "random seed")
+	eps := fs.Float64("eps", 1e-6, "target loss ε of T1's conclusion")
+	budget := fs.Int("budget", 200_000, "most GD steps per trial (sets the smallest testable η multiple)")
+	workers := fs.Int("workers", runtime.NumCPU(), "parallel cases")
+	quiet := fs.Bool("quiet", false, "no progress lines")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("tightness: unexpected argument %q", fs.Arg(0))
+	}
+	cfg := TightnessConfig{Cases: *cases, Seed: *seed, Epsilon: *eps, Budget: *budget, Workers: *workers}
+	if !*quiet {
+		cfg.Progress = func(s string) { fmt.Fprintln(stderr, s) }
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	start := time.Now()
+	res, err := RunTightness(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	files, err := WriteTightness(*out, cfg, res)
+	if err != nil {
+		return err
+	}
+	PrintTightness(stdout, res)
+	fmt.Fprintf(stdout, "wall time %s; wrote %s\n", time.Since(start).Round(time.Second), strings.Join(relPaths(*out, files), ", "))
+	return nil
 }

@@ -208,11 +208,11 @@ func plotFig1c(w io.Writer, ext string, depths []int, trace []TraceRow) error {
 			lg.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
 			p.Add(li, lg)
 			p.Legend.Add(fmt.Sprintf("%s imbalance (η=%.2g)", in, eta), li)
-			p.Legend.Add(fmt.Sprintf("%s min_j ‖W_jW_jᵀ‖_F", in), lg)
+			p.Legend.Add(fmt.Sprintf("%s min_j ||W_j W_j^T||_F", in), lg)
 		}
 		if any {
 			// Room above the data for the legend.
-			p.Y.Min, p.Y.Max = ymin/10, ymax*math.Pow(ymax/ymin, 0.6)*10
+			p.Y.Min, p.Y.Max = ymin/10, ymax*math.Pow(ymax/ymin, 0.35)*10
 			plots = append(plots, p)
 		}
 	}
