@@ -83,7 +83,7 @@ func signalContext() (context.Context, context.CancelFunc) {
 
 // QuickStds, FullStds, … are the grids of `fig1` and `fig1 --quick`.
 var (
-	FullStds  = LogSpace(1e-16, 100, 37) // half-decade steps
+	FullStds  = LogSpace(1e-10, 100, 25) // half-decade steps
 	FullEtas  = LogSpace(1e-4, 1, 9)     // half-decade steps
 	QuickStds = LogSpace(1e-6, 10, 9)    // 7/8-decade steps
 	QuickEtas = LogSpace(1e-4, 1, 5)     // decades
