@@ -155,14 +155,13 @@ func runCase(impl model.Stepper, n *model.Net, phi *mat.Dense, eta float64, step
 		impl = model.Reference{}
 	}
 	var out Outcome
-	losses := make([]float64, 0, 64)
-	res, err := model.Run(impl, n, phi, model.RunConfig{Eta: eta, MaxSteps: steps, Epsilon: eps, Stride: 1})
+	rec := &recorder{inner: impl}
+	res, err := model.Run(rec, n, phi, model.RunConfig{Eta: eta, MaxSteps: steps, Epsilon: eps})
 	if err != nil {
 		return out, err
 	}
-	for _, r := range res.Trajectory {
-		losses = append(losses, r.Loss)
-	}
+	// rec saw ℓ(0..Steps−1); model.Run evaluated ℓ(Steps) itself.
+	losses := append(rec.losses, res.FinalLoss)
 	out.Losses = losses
 	out.Curve = summarise(res.Status, res.Steps, losses)
 	out.Converged = res.Status == model.StatusConverged
@@ -200,6 +199,24 @@ func runCase(impl model.Stepper, n *model.Net, phi *mat.Dense, eta float64, step
 // million ulps: far above that rounding, far below any real breach (a
 // planted bug breaches by O(F)).
 const floorRel = 1e-7
+
+// recorder wraps a Stepper and keeps the loss ℓ(t) each Step returns, so
+// that a run through model.Run (whose verdict on divergence and
+// convergence is used as is) yields the whole loss curve at no extra cost.
+type recorder struct {
+	inner  model.Stepper
+	losses []float64
+}
+
+func (r *recorder) Name() string { return r.inner.Name() }
+
+func (r *recorder) Step(n *model.Net, phi mat.Matrix, eta float64) (float64, error) {
+	l, err := r.inner.Step(n, phi, eta)
+	if err == nil {
+		r.losses = append(r.losses, l)
+	}
+	return l, err
+}
 
 func linalgFro(m mat.Matrix) float64 { return invariants.Frobenius(m) }
 

@@ -1,0 +1,531 @@
+package counterexamples
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+
+	"gonum.org/v1/gonum/mat"
+	"pgregory.net/rapid"
+
+	"github.com/dlnverify/dlnverify/internal/linalg"
+	"github.com/dlnverify/dlnverify/internal/rapidtb"
+	"github.com/dlnverify/dlnverify/invariants"
+	"github.com/dlnverify/dlnverify/model"
+)
+
+// Search is one falsification search: the rapid property "GD from this
+// start converges" over starts drawn with one hypothesis of Theorem 1
+// dropped and the others kept.
+//
+// "Converges" is the concrete predicate: ℓ(t) ≤ ε for some t ≤ K, with ε and
+// the budget K stated per search (Budget). A drawn case falsifies it only
+// with a certified failure (Mode): divergence, a proven loss floor F > ε
+// held at every step, or a stall at a non-global critical point. A case
+// that neither converges nor fails certifiably within K steps is
+// inconclusive and passes (it is counted in Found), so a budget that is
+// merely too short can never be reported as a counterexample.
+type Search struct {
+	Name       string     // "drop-balance", …
+	Hypothesis Hypothesis // the dropped hypothesis
+	Claim      string     // the CLAIMS.md ID the expected failure realises
+	// Kept says which hypotheses the generator keeps and how.
+	Kept string
+	// Budget states ε and K.
+	Budget string
+	gen    func(t *rapid.T) (drawn, error)
+}
+
+// Options configures Search.Run.
+type Options struct {
+	// Impl is the GD implementation under test (nil: model.Reference).
+	Impl model.Stepper
+}
+
+// Found is the result of a search that falsified its property.
+type Found struct {
+	Search     string     `json:"search"`
+	Hypothesis Hypothesis `json:"hypothesis"`
+	// Case is the shrunk counterexample: the last failing case rapid ran,
+	// which is its minimised one.
+	Case Case `json:"case"`
+	// FirstSize is the size (Case.Size) of the first counterexample rapid
+	// found, before shrinking.
+	FirstSize int `json:"first_size"`
+	// Counts over every case rapid ran (search and shrinking).
+	Cases        int `json:"cases"`
+	Converged    int `json:"converged"`
+	Failed       int `json:"failed"`
+	Inconclusive int `json:"inconclusive"`
+	// Rapid is rapid's own report (reproduction hint and output).
+	Rapid string `json:"-"`
+}
+
+// String is a readable summary with the shrunk case.
+func (f Found) String() string {
+	return fmt.Sprintf("search %s (drops %s): counterexample shrunk from size %d to %d; %d cases run (%d converged, %d failed, %d inconclusive)\n%s",
+		f.Search, f.Hypothesis, f.FirstSize, f.Case.Size(), f.Cases, f.Converged, f.Failed, f.Inconclusive, f.Case)
+}
+
+// ErrNoCounterexample is returned by Search.Run when rapid did not falsify
+// the property.
+var ErrNoCounterexample = errors.New("counterexamples: no counterexample found")
+
+// drawn is one generated case before it is run.
+type drawn struct {
+	net   *model.Net
+	phi   *mat.Dense
+	eta   float64
+	steps int
+	eps   float64
+	floor float64 // a proven floor (0: none)
+	// kept checks the kept hypotheses on the measured start; a non-nil
+	// error is a generator bug, not a counterexample.
+	kept func(StartMeasures) error
+}
+
+// Searches returns the four falsification searches, one per hypothesis of
+// Theorem 1, in a fixed order.
+func Searches() []Search {
+	return []Search{
+		{
+			Name: "drop-balance", Hypothesis: Balance, Claim: "CL4",
+			Kept: "margin c = (m/4)·σ_min(Φ) > 0 (m ∈ 1..3), widths ≥ min(d_0, d_N), η = T1's bound at c; " +
+				"start: Procedure 1 from A with ‖A − Φ‖_F = (1 − m/4)σ_min(Φ), then the first ⌊N/2⌋ layers ×2^k and the last ⌊N/2⌋ ÷2^k (product kept)",
+			Budget: "K = 300 steps, ε = 1e-3·ℓ(0)",
+			gen:    genDropBalance,
+		},
+		{
+			Name: "drop-margin", Hypothesis: Margin, Claim: "CL5",
+			Kept: "0-balanced (W_j(0) = I), all widths d, η = 1/(10 N M^{2(N−1)/N}) with M = max(1, ‖Φ‖_σ); " +
+				"Φ = Q diag(μ) Qᵀ with μ_i = ±1, ±2 (signs drawn), N even",
+			Budget: "K = 2000 steps, ε = 1e-6·ℓ(0)",
+			gen:    genDropMargin,
+		},
+		{
+			Name: "drop-width", Hypothesis: Width, Claim: "A1",
+			Kept: "0-balanced start (Procedure 1 from A truncated to the narrowest width), η = 1/(10 N M^{2(N−1)/N}), M = max(1, ‖Φ‖_σ); " +
+				"no margin can exist once a hidden width is < min(d_0, d_N) (A1)",
+			Budget: "K = 1000 steps, ε = 1e-4·ℓ(0)",
+			gen:    genDropWidth,
+		},
+		{
+			Name: "drop-step", Hypothesis: Step, Claim: "T1",
+			Kept: "margin c = (m/4)·σ_min(Φ) > 0, 0-balanced (Procedure 1), widths ≥ min(d_0, d_N); η = 2^k × T1's bound",
+			Budget: "K = 300 steps, ε = 1e-3·ℓ(0)",
+			gen:    genDropStep,
+		},
+	}
+}
+
+// LookupSearch returns the search with the given name.
+func LookupSearch(name string) (Search, error) {
+	var names []string
+	for _, s := range Searches() {
+		if s.Name == name {
+			return s, nil
+		}
+		names = append(names, s.Name)
+	}
+	return Search{}, fmt.Errorf("counterexamples: no search %q (have %s)", name, strings.Join(names, ", "))
+}
+
+// Run runs the search's property through rapid (rapid's flags and
+// RAPID_* environment variables apply: checks, seed, shrink time) with a
+// recording TB, and returns the shrunk counterexample. It returns
+// ErrNoCounterexample when rapid found none, and another error when a
+// generated case broke a kept hypothesis (a generator bug) or rapid
+// failed for another reason.
+func (s Search) Run(opts Options) (Found, error) {
+	f := Found{Search: s.Name, Hypothesis: s.Hypothesis}
+	if s.gen == nil {
+		return f, fmt.Errorf("counterexamples: search %q has no generator", s.Name)
+	}
+	impl := opts.Impl
+	if impl == nil {
+		impl = model.Reference{}
+	}
+	var (
+		mu       sync.Mutex
+		last     *Case
+		firstSz  = -1
+		genErr   error
+		runErr   error
+		failures int
+	)
+	prop := func(t *rapid.T) {
+		d, err := s.gen(t)
+		if err != nil {
+			mu.Lock()
+			genErr = err
+			mu.Unlock()
+			return
+		}
+		cs := newCase("search/"+s.Name, s.Hypothesis, s.Claim, d.net, d.phi, d.eta, d.steps, d.eps)
+		if err := d.kept(cs.Start); err != nil {
+			mu.Lock()
+			genErr = fmt.Errorf("generator broke a kept hypothesis: %w\n%s", err, cs)
+			mu.Unlock()
+			return
+		}
+		t.Logf("N=%d dims=%v margin=%.4g δ=%.3g η=%.4g σ_min(Φ)=%.4g", cs.N, cs.Dims, cs.Start.Margin, cs.Start.Imbalance, cs.Eta, cs.Start.SigmaMin)
+		o, err := runCase(impl, d.net.Clone(), d.phi, d.eta, d.steps, d.eps, d.floor)
+		mu.Lock()
+		defer mu.Unlock()
+		f.Cases++
+		if err != nil {
+			runErr = err
+			return
+		}
+		switch {
+		case o.Converged:
+			f.Converged++
+		case o.Certified():
+			f.Failed++
+			failures++
+			cs.Mode, cs.Curve = o.Mode, o.Curve
+			if o.Mode == Floor {
+				cs.Floor = o.Floor
+			}
+			if firstSz < 0 {
+				firstSz = cs.Size()
+			}
+			c := cs
+			last = &c
+			t.Fatalf("GD did not converge: %s\n%s", o.Detail, cs)
+		default:
+			f.Inconclusive++
+		}
+	}
+	restore, err := noFailFiles()
+	if err != nil {
+		return f, err
+	}
+	rep := rapidtb.Check("Falsify_"+strings.ReplaceAll(s.Name, "-", "_"), prop)
+	restore()
+	f.Rapid = rep.Text()
+	mu.Lock()
+	defer mu.Unlock()
+	if rep.Panic != nil {
+		return f, fmt.Errorf("counterexamples: search %s: rapid panicked: %v", s.Name, rep.Panic)
+	}
+	if genErr != nil {
+		return f, fmt.Errorf("counterexamples: search %s: %w", s.Name, genErr)
+	}
+	if runErr != nil {
+		return f, fmt.Errorf("counterexamples: search %s: %w", s.Name, runErr)
+	}
+	if !rep.Failed || last == nil {
+		return f, fmt.Errorf("%w: search %s ran %d cases (%d converged, %d inconclusive)", ErrNoCounterexample, s.Name, f.Cases, f.Converged, f.Inconclusive)
+	}
+	f.Case, f.FirstSize = *last, firstSz
+	return f, nil
+}
+
+// runMu serialises searches: noFailFiles flips a process-wide rapid flag.
+var runMu sync.Mutex
+
+// noFailFiles turns off rapid's fail files for the duration of a search
+// and returns the function that restores the previous setting. A search
+// must search: rapid replays any fail file it finds for a test name before
+// generating cases, so a file left by an earlier run would hand back the
+// old minimal case without a new search. The shrunk case is returned (and
+// saved as JSON by the tests) instead.
+func noFailFiles() (func(), error) {
+	runMu.Lock()
+	fl := flag.Lookup("rapid.nofailfile")
+	if fl == nil {
+		runMu.Unlock()
+		return nil, fmt.Errorf("counterexamples: rapid's -rapid.nofailfile flag is not registered")
+	}
+	old := fl.Value.String()
+	if err := flag.Set("rapid.nofailfile", "true"); err != nil {
+		runMu.Unlock()
+		return nil, fmt.Errorf("counterexamples: %w", err)
+	}
+	return func() {
+		_ = flag.Set("rapid.nofailfile", old)
+		runMu.Unlock()
+	}, nil
+}
+
+// rapid draws shared by the generators.
+
+// drawTarget draws Φ ∈ R^{dN×d0} with small-integer singular values σ_i ∈
+// {1, 2, 3} and, for seed ≠ 0, Haar-random singular vectors (seed 0:
+// Φ = diag(σ), the simplest target, toward which rapid shrinks). It returns
+// Φ, U, σ (descending), V.
+func drawTarget(t *rapid.T, d0, dN int) (phi *mat.Dense, u *mat.Dense, sv []float64, v *mat.Dense) {
+	r := min(d0, dN)
+	sv = make([]float64, r)
+	for i := range sv {
+		sv[i] = float64(rapid.IntRange(1, 3).Draw(t, fmt.Sprintf("sigma%d", i+1)))
+	}
+	sortDesc(sv)
+	seed := uint64(rapid.IntRange(0, 1<<20).Draw(t, "seed"))
+	u, v = linalg.Identity(dN), linalg.Identity(d0)
+	if seed != 0 {
+		rng := model.NewRand(seed)
+		u = linalg.RandomOrthogonal(dN, rng)
+		v = linalg.RandomOrthogonal(d0, rng)
+	}
+	return usv(u, sv, v), u, sv, v
+}
+
+func sortDesc(x []float64) {
+	for i := 1; i < len(x); i++ {
+		for j := i; j > 0 && x[j] > x[j-1]; j-- {
+			x[j], x[j-1] = x[j-1], x[j]
+		}
+	}
+}
+
+// usv is U diag(s) Vᵀ with s padded by zeros.
+func usv(u *mat.Dense, s []float64, v *mat.Dense) *mat.Dense {
+	rows, _ := u.Dims()
+	cols, _ := v.Dims()
+	d := mat.NewDense(rows, cols, nil)
+	for i, x := range s {
+		d.Set(i, i, x)
+	}
+	var t, out mat.Dense
+	t.Mul(u, d)
+	out.Mul(&t, v.T())
+	return &out
+}
+
+// balancedStart is Procedure 1 (P1) for A = U diag(s) Vᵀ truncated to the
+// narrowest hidden width q = min(len(s), d_1..d_{N−1}): W_1 = S^{1/N}V_qᵀ,
+// W_j = S^{1/N} (1 < j < N), W_N = U_q S^{1/N}, zero-padded, where S holds
+// the first q values of s. The layers are 0-balanced and W_{1:N} is the
+// rank-q truncation of A (A itself when the widths allow).
+func balancedStart(u *mat.Dense, s []float64, v *mat.Dense, dims []int) (*model.Net, error) {
+	N := len(dims) - 1
+	q := len(s)
+	for _, w := range dims[1:N] {
+		q = min(q, w)
+	}
+	root := make([]float64, q)
+	for i := range root {
+		root[i] = math.Pow(s[i], 1/float64(N))
+	}
+	layers := make([]mat.Matrix, N)
+	for j := 1; j <= N; j++ {
+		w := mat.NewDense(dims[j], dims[j-1], nil)
+		for i := 0; i < q; i++ {
+			switch {
+			case N == 1:
+			case j == 1:
+				for c := 0; c < dims[0]; c++ {
+					w.Set(i, c, root[i]*v.At(c, i))
+				}
+			case j == N:
+				for r := 0; r < dims[N]; r++ {
+					w.Set(r, i, u.At(r, i)*root[i])
+				}
+			default:
+				w.Set(i, i, root[i])
+			}
+		}
+		layers[j-1] = w
+	}
+	if N == 1 {
+		layers[0] = usv(u, s[:q], v)
+	}
+	return model.NewNet(layers)
+}
+
+// drawMarginStart draws m ∈ {1, 2, 3} and returns the singular values of
+// A = Φ − (1 − m/4) σ_min(Φ) U Vᵀ/√r, so that ‖A − Φ‖_F = (1 − m/4)σ_min(Φ)
+// and A has deficiency margin exactly c = (m/4)·σ_min(Φ).
+func drawMarginStart(t *rapid.T, sv []float64) (s []float64, c float64) {
+	m := rapid.IntRange(1, 3).Draw(t, "marginQuarters")
+	r := len(sv)
+	smin := sv[r-1]
+	shift := (1 - float64(m)/4) * smin / math.Sqrt(float64(r))
+	s = make([]float64, r)
+	for i, x := range sv {
+		s[i] = x - shift
+	}
+	return s, float64(m) / 4 * smin
+}
+
+// drawShape draws N ∈ [2, maxN], d_0, d_N ∈ [1, 3] and hidden widths; with
+// widthsOK the hidden widths are min(d_0, d_N) + {0, 1}, else in [1, 3].
+func drawShape(t *rapid.T, maxN int, widthsOK bool) []int {
+	N := rapid.IntRange(2, maxN).Draw(t, "N")
+	dims := make([]int, N+1)
+	dims[0] = rapid.IntRange(1, 3).Draw(t, "d0")
+	dims[N] = rapid.IntRange(1, 3).Draw(t, "dN")
+	r := min(dims[0], dims[N])
+	for j := 1; j < N; j++ {
+		if widthsOK {
+			dims[j] = r + rapid.IntRange(0, 1).Draw(t, fmt.Sprintf("extra%d", j))
+		} else {
+			dims[j] = rapid.IntRange(1, 3).Draw(t, fmt.Sprintf("d%d", j))
+		}
+	}
+	return dims
+}
+
+// smallStep is the "η small" of the searches whose dropped hypothesis
+// leaves T1's step bound undefined (it needs a margin c > 0): a tenth of
+// 1/(N M^{2(N−1)/N}), the inverse curvature scale of L^N at layers of norm
+// M^{1/N}, M = max(1, ‖Φ‖_σ).
+func smallStep(N int, phi mat.Matrix) float64 {
+	m := math.Max(1, invariants.SpectralNorm(phi))
+	n := float64(N)
+	return 1 / (10 * n * math.Pow(m, 2*(n-1)/n))
+}
+
+func keptMarginAndBalance(c float64) func(StartMeasures) error {
+	return func(m StartMeasures) error {
+		// The margin is c up to the rounding of forming Φ and A (a few
+		// ulps of ‖Φ‖_F); 1e-9 relative is far above that.
+		if !(m.Margin >= c*(1-1e-9)) {
+			return fmt.Errorf("margin %.6g < c = %.6g", m.Margin, c)
+		}
+		if !m.WidthsOK {
+			return fmt.Errorf("widths violate A1")
+		}
+		return nil
+	}
+}
+
+func genDropBalance(t *rapid.T) (drawn, error) {
+	dims := drawShape(t, 4, true)
+	N := len(dims) - 1
+	phi, u, sv, v := drawTarget(t, dims[0], dims[N])
+	s, c := drawMarginStart(t, sv)
+	n, err := balancedStart(u, s, v, dims)
+	if err != nil {
+		return drawn{}, err
+	}
+	k := rapid.IntRange(0, 30).Draw(t, "log2Unbalance")
+	f := math.Pow(2, float64(k))
+	for j := 1; j <= N/2; j++ {
+		n.Layer(j).Scale(f, n.Layer(j))
+		n.Layer(N+1-j).Scale(1/f, n.Layer(N+1-j))
+	}
+	eta := invariants.EtaBound(c, N, invariants.Frobenius(phi))
+	l0, _ := model.Loss(n, phi)
+	kept := keptMarginAndBalance(c)
+	return drawn{net: n, phi: phi, eta: eta, steps: 300, eps: 1e-3 * l0, kept: func(m StartMeasures) error {
+		if err := kept(m); err != nil {
+			return err
+		}
+		if !(eta <= m.EtaBound*(1+1e-9)) {
+			return fmt.Errorf("η = %.4g above T1's bound %.4g", eta, m.EtaBound)
+		}
+		return nil
+	}}, nil
+}
+
+func genDropStep(t *rapid.T) (drawn, error) {
+	dims := drawShape(t, 4, true)
+	N := len(dims) - 1
+	phi, u, sv, v := drawTarget(t, dims[0], dims[N])
+	s, c := drawMarginStart(t, sv)
+	n, err := balancedStart(u, s, v, dims)
+	if err != nil {
+		return drawn{}, err
+	}
+	k := rapid.IntRange(0, 40).Draw(t, "log2EtaOverBound")
+	eta := invariants.EtaBound(c, N, invariants.Frobenius(phi)) * math.Pow(2, float64(k))
+	l0, _ := model.Loss(n, phi)
+	kept := keptMarginAndBalance(c)
+	return drawn{net: n, phi: phi, eta: eta, steps: 300, eps: 1e-3 * l0, kept: func(m StartMeasures) error {
+		if err := kept(m); err != nil {
+			return err
+		}
+		if !(m.Imbalance <= m.DeltaBound) {
+			return fmt.Errorf("imbalance %.3g above T1's bound %.3g", m.Imbalance, m.DeltaBound)
+		}
+		return nil
+	}}, nil
+}
+
+func genDropMargin(t *rapid.T) (drawn, error) {
+	N := 2 * rapid.IntRange(1, 3).Draw(t, "halfN")
+	d := rapid.IntRange(1, 3).Draw(t, "d")
+	eigs := make([]float64, d)
+	for i := range eigs {
+		eigs[i] = float64(rapid.IntRange(1, 2).Draw(t, fmt.Sprintf("absMu%d", i+1)))
+		if rapid.Bool().Draw(t, fmt.Sprintf("negMu%d", i+1)) {
+			eigs[i] = -eigs[i]
+		}
+	}
+	seed := uint64(rapid.IntRange(0, 1<<20).Draw(t, "seed"))
+	q := linalg.Identity(d)
+	if seed != 0 {
+		q = linalg.RandomOrthogonal(d, model.NewRand(seed))
+	}
+	phi := usvSym(q, eigs)
+	n, err := model.Identity(d, N)
+	if err != nil {
+		return drawn{}, err
+	}
+	// CL5's floor when an eigenvalue is negative: ½ Σ_{μ<0} μ² (the PSD
+	// projection), a proven bound for even N and W_j(0) = I.
+	floor := 0.0
+	for _, m := range eigs {
+		if m < 0 {
+			floor += 0.5 * m * m
+		}
+	}
+	eta := smallStep(N, phi)
+	l0, _ := model.Loss(n, phi)
+	return drawn{net: n, phi: phi, eta: eta, steps: 2000, eps: 1e-6 * l0, floor: floor, kept: func(m StartMeasures) error {
+		if m.Imbalance != 0 || !m.WidthsOK {
+			return fmt.Errorf("identity start not 0-balanced or widths wrong (δ = %g)", m.Imbalance)
+		}
+		return nil
+	}}, nil
+}
+
+// usvSym is Q diag(μ) Qᵀ, symmetrised to the last bit.
+func usvSym(q *mat.Dense, mu []float64) *mat.Dense {
+	p := usv(q, mu, q)
+	d, _ := p.Dims()
+	for i := 0; i < d; i++ {
+		for j := i + 1; j < d; j++ {
+			x := 0.5 * (p.At(i, j) + p.At(j, i))
+			p.Set(i, j, x)
+			p.Set(j, i, x)
+		}
+	}
+	return p
+}
+
+func genDropWidth(t *rapid.T) (drawn, error) {
+	dims := drawShape(t, 4, false)
+	N := len(dims) - 1
+	phi, u, sv, v := drawTarget(t, dims[0], dims[N])
+	s, _ := drawMarginStart(t, sv)
+	n, err := balancedStart(u, s, v, dims)
+	if err != nil {
+		return drawn{}, err
+	}
+	// A1: the product has rank ≤ q (the narrowest width), so by
+	// Eckart–Young ℓ ≥ ½ Σ_{i>q} σ_i(Φ)² for every weight setting.
+	q := len(sv)
+	for _, w := range dims[1:N] {
+		q = min(q, w)
+	}
+	floor := 0.0
+	for _, x := range sv[q:] {
+		floor += 0.5 * x * x
+	}
+	eta := smallStep(N, phi)
+	l0, _ := model.Loss(n, phi)
+	return drawn{net: n, phi: phi, eta: eta, steps: 1000, eps: 1e-4 * l0, floor: floor, kept: func(m StartMeasures) error {
+		// 0-balanced up to the rounding of Procedure 1's products.
+		if !(m.Imbalance <= 1e-12*math.Max(1, m.PhiF)) {
+			return fmt.Errorf("start not balanced: δ = %.3g", m.Imbalance)
+		}
+		return nil
+	}}, nil
+}

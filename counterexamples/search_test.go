@@ -1,0 +1,119 @@
+package counterexamples
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// update rewrites the saved counterexamples under testdata/:
+//
+//	go test ./counterexamples -run TestFalsify -update
+//
+// (or DLNVERIFY_UPDATE_COUNTEREXAMPLES=1).
+var update = flag.Bool("update", false, "rewrite counterexamples/testdata/*.json from the searches")
+
+func updating() bool {
+	return *update || os.Getenv("DLNVERIFY_UPDATE_COUNTEREXAMPLES") == "1"
+}
+
+// expectedMode is the failure each search must end on.
+var expectedMode = map[string]Mode{
+	"drop-balance": Diverges,
+	"drop-margin":  Floor,
+	"drop-width":   Floor,
+	"drop-step":    Diverges,
+}
+
+// maxShrunkSize bounds the size (N + Σ d_j) of each shrunk case: rapid must
+// reach a small case. The minimal counterexamples are N = 2 with
+// d = 1 (size 5) for balance, margin and step, and dims 2→1→2 (size 7) for
+// the width condition; the bounds leave room for rapid's shrinker stopping
+// one move short.
+var maxShrunkSize = map[string]int{
+	"drop-balance": 7,
+	"drop-margin":  5,
+	"drop-width":   8,
+	"drop-step":    7,
+}
+
+func TestFalsify(t *testing.T) {
+	searches := Searches()
+	if len(searches) != 4 {
+		t.Fatalf("want one search per hypothesis of Theorem 1, got %d", len(searches))
+	}
+	seen := map[Hypothesis]bool{}
+	for _, s := range searches {
+		seen[s.Hypothesis] = true
+		t.Run(s.Name, func(t *testing.T) {
+			f, err := s.Run(Options{})
+			if err != nil {
+				t.Fatalf("%v\nrapid:\n%s", err, f.Rapid)
+			}
+			cs := f.Case
+			t.Logf("%s", f)
+			if cs.Hypothesis != s.Hypothesis || !violates(cs) {
+				t.Fatalf("shrunk case does not violate %s: %+v", s.Hypothesis, cs.Start)
+			}
+			if cs.Mode != expectedMode[s.Name] {
+				t.Fatalf("shrunk case fails by %q, want %q", cs.Mode, expectedMode[s.Name])
+			}
+			if cs.Size() > f.FirstSize {
+				t.Fatalf("shrunk case (size %d) is larger than the first found (size %d)", cs.Size(), f.FirstSize)
+			}
+			if cs.Size() > maxShrunkSize[s.Name] {
+				t.Fatalf("rapid shrank only to size %d (N = %d, dims %v); want ≤ %d", cs.Size(), cs.N, cs.Dims, maxShrunkSize[s.Name])
+			}
+			if f.Failed == 0 || f.Cases == 0 {
+				t.Fatalf("no failing case counted: %+v", f)
+			}
+			// The shrunk case must replay.
+			if _, err := cs.Replay(nil); err != nil {
+				t.Fatalf("shrunk case does not replay: %v", err)
+			}
+			if updating() {
+				b, err := cs.MarshalIndent()
+				if err != nil {
+					t.Fatal(err)
+				}
+				path := filepath.Join("testdata", s.Name+".json")
+				if err := os.WriteFile(path, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("wrote %s", path)
+			}
+		})
+	}
+	for _, h := range []Hypothesis{Balance, Margin, Width, Step} {
+		if !seen[h] {
+			t.Fatalf("no search drops %s", h)
+		}
+	}
+}
+
+// TestReplaySaved loads every saved counterexample and checks that its
+// failure mode still holds.
+func TestReplaySaved(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) < 4 {
+		t.Fatalf("want ≥ 4 saved counterexamples under testdata/, found %d", len(paths))
+	}
+	for _, p := range paths {
+		cs, err := LoadCase(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := cs.Replay(nil)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if !violates(cs) {
+			t.Fatalf("%s: the saved start does not violate %s", p, cs.Hypothesis)
+		}
+		t.Logf("%s: %s (size %d) still %s: %s", p, cs.Name, cs.Size(), cs.Mode, o.Detail)
+	}
+}
