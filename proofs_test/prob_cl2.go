@@ -73,8 +73,8 @@ func probCL2Check(cfg probCL2Config) func(model.Stepper, *Stats) func(*rapid.T) 
 			probRecord(cfg.key, probCase{Label: fmt.Sprintf("N=%d dims=%s s=%.3g δ=%.3g", N, probFmtDims(c.Dims), s, delta), AtLeast: true, Verdict: v})
 			t.Logf("CL2 estimate: %v; largest imbalance seen %.4g", v, worst)
 			if v.Refuted {
-				t.Fatalf("CL2 refuted: P(δ-balanced) estimate %d/%d = %.4f, upper %.6g%% bound %.4f < claimed %.4f (N=%d dims=%s s=%.4g δ=%.4g)",
-					k, cfg.samples, v.Estimate, 100*(1-alpha), v.Bound, bound, N, probFmtDims(c.Dims), s, delta)
+				t.Fatalf("CL2 refuted: P(δ-balanced) estimate %d/%d = %.4f, upper bound %.4f (α = %.2g) < claimed %.4f (N=%d dims=%s s=%.4g δ=%.4g)",
+					k, cfg.samples, v.Estimate, v.Bound, alpha, bound, N, probFmtDims(c.Dims), s, delta)
 			}
 		}
 	}

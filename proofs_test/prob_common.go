@@ -111,8 +111,8 @@ func probSummary(cs []probCase, tightest int) string {
 			claim += c.Verdict.Claimed
 			samples += c.Verdict.N
 		}
-		fmt.Fprintf(&b, "claims p %s p₀: %d batches, %d samples, mean estimate %.4f vs mean claimed %.4f (one-sided confidence %.6g%%)\n",
-			kind, len(g), samples, est/float64(len(g)), claim/float64(len(g)), 100*(1-g[0].Verdict.Alpha))
+		fmt.Fprintf(&b, "claims p %s p₀: %d batches, %d samples, mean estimate %.4f vs mean claimed %.4f (one-sided confidence 1−α, α = %.2g)\n",
+			kind, len(g), samples, est/float64(len(g)), claim/float64(len(g)), g[0].Verdict.Alpha)
 		sort.Slice(g, func(i, j int) bool {
 			return g[i].Verdict.Slack(g[i].AtLeast) < g[j].Verdict.Slack(g[j].AtLeast)
 		})

@@ -96,10 +96,10 @@ func (v Verdict) Slack(atLeast bool) float64 {
 	return v.Claimed - v.Bound
 }
 
-// String reads like "k/n = p̂ (upper 99.9999% bound U) vs claimed ≥ p₀".
+// String reads like "k/n = p̂ (confidence bound B at α = 1e-06) vs claimed p₀, refuted=false".
 func (v Verdict) String() string {
-	return fmt.Sprintf("%d/%d = %.4f (%.6g%%-confidence bound %.4f) vs claimed %.4f, refuted=%v",
-		v.K, v.N, v.Estimate, 100*(1-v.Alpha), v.Bound, v.Claimed, v.Refuted)
+	return fmt.Sprintf("%d/%d = %.4f (confidence bound %.4f at α = %.2g) vs claimed %.4f, refuted=%v",
+		v.K, v.N, v.Estimate, v.Bound, v.Alpha, v.Claimed, v.Refuted)
 }
 
 // AtLeast tests the claim "p ≥ p0": the sample refutes it at confidence 1−α
