@@ -112,7 +112,7 @@ func (h Theorem1) Holds() bool {
 // CheckTheorem1 measures Theorem 1's hypotheses for a start n, target Φ and
 // step η. With c > 0 it tests the theorem at that margin (which must not
 // exceed the measured one for Holds to be true); with c ≤ 0 it uses the
-// measured margin.
+// measured margin. A NaN c gives C = NaN, so Holds is false.
 func CheckTheorem1(n *model.Net, phi mat.Matrix, eta, c float64) Theorem1 {
 	h := Theorem1{N: n.N(), Dims: n.Dims(), Eta: eta, Delta: Imbalance(n)}
 	h.WidthsOK = WidthsOK(h.Dims)
@@ -124,7 +124,7 @@ func CheckTheorem1(n *model.Net, phi mat.Matrix, eta, c float64) Theorem1 {
 	h.SigmaMinPh = SigmaMin(phi)
 	measured := NetMargin(n, phi)
 	h.C = measured
-	if c > 0 {
+	if c > 0 || math.IsNaN(c) { // a NaN claim must not fall back to the measured margin
 		h.C = c
 		if !(c <= measured) {
 			h.C = math.NaN() // a claimed margin the start does not have
