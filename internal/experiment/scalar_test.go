@@ -70,6 +70,54 @@ func TestScalarGDMatchesReference(t *testing.T) {
 	}
 }
 
+// gaussSeidelGD is a planted bug: it updates the layers one after another,
+// taking each gradient at the partially updated iterate (S2 requires all
+// gradients at the same iterate).
+type gaussSeidelGD struct{}
+
+func (gaussSeidelGD) Name() string { return "gauss-seidel (planted bug)" }
+
+func (gaussSeidelGD) Step(n *model.Net, phi mat.Matrix, eta float64) (float64, error) {
+	l, err := model.Loss(n, phi)
+	if err != nil {
+		return l, err
+	}
+	for j := 1; j <= n.N(); j++ {
+		g, err := model.Gradients(n, phi)
+		if err != nil {
+			return l, err
+		}
+		var u mat.Dense
+		u.Scale(eta, g[j-1])
+		n.Layer(j).Sub(n.Layer(j), &u)
+	}
+	return l, nil
+}
+
+// The differential comparison used above is seen to fail on a planted bug:
+// against a Gauss–Seidel update the residual-norm gap exceeds the tolerance
+// by orders of magnitude within a few steps.
+func TestScalarGDDifferentialDetectsPlantedBug(t *testing.T) {
+	dims := []int{16, 8, 8, 1}
+	rng := model.NewRand(3)
+	phi := unitRow(16, rng)
+	n, err := model.Gaussian(dims, 0.3, rng)
+	require.NoError(t, err)
+	a, b := n.Clone(), n.Clone()
+	sg := &ScalarGD{}
+	gap := 0.0
+	for k := 0; k < 20; k++ {
+		lr, err := gaussSeidelGD{}.Step(a, phi, 0.05)
+		require.NoError(t, err)
+		lf, err := sg.Step(b, phi, 0.05)
+		require.NoError(t, err)
+		gap = math.Max(gap, math.Abs(math.Sqrt(2*lr)-math.Sqrt(2*lf)))
+	}
+	tol := float64(20*(16+8+8+1)) * 0x1p-52 * (1 + math.Sqrt(2*mustLoss(t, n, phi)))
+	t.Logf("planted bug: residual-norm gap %.2e vs tolerance %.1e", gap, tol)
+	require.Greater(t, gap, 1e3*tol)
+}
+
 func TestScalarGDRejectsBadInput(t *testing.T) {
 	n, err := model.Gaussian([]int{3, 2, 2}, 0.1, model.NewRand(1))
 	require.NoError(t, err)
