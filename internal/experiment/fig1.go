@@ -27,6 +27,7 @@ const (
 	OutMaxIter   = "max_iter"  // the iteration cap (1e6 in the paper) was reached
 	OutBeaten    = "beaten"    // stopped at the best iteration count found so far: cannot be strictly faster
 	OutStalled   = "stalled"   // non-monotone run whose best loss stopped improving (see Fig1Config.Exhaustive)
+	OutPlateau   = "plateau"   // monotone run on a saddle plateau whose escape is predicted far beyond the cap
 	OutSkipped   = "skipped"   // not run: pruned by the flow-time rule (see Fig1Config.Exhaustive)
 )
 
@@ -58,6 +59,14 @@ type Fig1Config struct {
 	//     check t = 1000·2^k where the least loss over (t/2, t] is not 0.1%
 	//     below the least loss over [0, t/2]. A stalled run never counts as
 	//     converged; the search just moves on to the next η.
+	//   - plateau abort (N ≥ 3): a monotone run still above ℓ(0)/2 is
+	//     stopped as OutPlateau at a check t ≥ 16000 when the escape from the
+	//     saddle at the origin is predicted more than 20× beyond the cap.
+	//     Near the origin the escape is a finite-time blow-up: for both
+	//     initialisations the progress Δ(t) = ℓ(0) − ℓ(t) grows like a power
+	//     of the layer scale, and for a power law the time left is
+	//     N/((N−2)ρ) with ρ = d ln Δ/dt, measured over (t/2, t]. The η search
+	//     of the point then stops (a smaller η covers less flow time).
 	Exhaustive bool
 	// NewStepper makes one GD implementation per worker (nil: ScalarGD).
 	NewStepper func() model.Stepper
@@ -191,6 +200,8 @@ func train(ctx context.Context, st model.Stepper, n *model.Net, phi mat.Matrix, 
 	divergeAbove := 1e12 * math.Max(l0, 1)
 	prev := l0
 	minOld, minNew, nextCheck := l0, l0, 1000
+	deltaHalf := 0.0 // Δ(t/2) at the previous check
+	Nf := float64(n.N())
 	// A loss "increase" within 64 ulps is rounding on a flat plateau.
 	const monoTol = 64 * 0x1p-52
 	for t := 0; ; t++ {
@@ -221,6 +232,15 @@ func train(ctx context.Context, st model.Stepper, n *model.Net, phi mat.Matrix, 
 				r.Outcome, r.FinalLoss = OutStalled, lt
 				return r, nil
 			}
+			if stallAbort && r.Monotone && n.N() >= 3 && t >= 16000 && lt > l0/2 && t < limit {
+				delta := l0 - lt
+				rho := math.Log(delta/deltaHalf) / float64(t/2) // d ln Δ/dt over (t/2, t]
+				if deltaHalf > 0 && delta > 0 && !(Nf/((Nf-2)*rho) <= 20*float64(limit-t)) {
+					r.Outcome, r.FinalLoss = OutPlateau, lt
+					return r, nil
+				}
+			}
+			deltaHalf = l0 - lt
 			minOld, minNew, nextCheck = math.Min(minOld, minNew), math.Inf(1), 2*nextCheck
 		}
 		if lt <= eps {
@@ -277,7 +297,7 @@ func searchPoint(ctx context.Context, cfg *Fig1Config, st model.Stepper, depth i
 		} else {
 			monotoneRuns = 0
 		}
-		if !cfg.Exhaustive && monotoneRuns >= 2 {
+		if !cfg.Exhaustive && (monotoneRuns >= 2 || r.Outcome == OutPlateau) {
 			stop = true
 		}
 	}

@@ -67,11 +67,13 @@ func stepperFactory(name string) (func() model.Stepper, error) {
 		return func() model.Stepper { return &ScalarGD{} }, nil
 	case "reference":
 		return func() model.Stepper { return model.Reference{} }, nil
+	case "fast":
+		return func() model.Stepper { return model.NewFast() }, nil
 	}
 	if f := extraSteppers[name]; f != nil {
 		return f, nil
 	}
-	return nil, fmt.Errorf("unknown --stepper %q (want scalar or reference)", name)
+	return nil, fmt.Errorf("unknown --stepper %q (want scalar, fast or reference)", name)
 }
 
 // extraSteppers lets other GD implementations be selected by name.
@@ -109,7 +111,7 @@ func mainFig1(args []string, stdout, stderr io.Writer) error {
 	eps := fs.Float64("eps", 1e-5, "convergence threshold on the loss (optimum 0)")
 	maxIter := fs.Int("max-iter", 0, "iteration cap (default 1e6, 1e5 with --quick)")
 	exhaustive := fs.Bool("exhaustive", false, "run every η to the cap or the best count so far: no flow-time pruning, no stall abort")
-	stepper := fs.String("stepper", "scalar", "GD implementation: scalar or reference")
+	stepper := fs.String("stepper", "scalar", "GD implementation: scalar (thin-end order, d_N = 1), fast (model.Fast) or reference")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	if err := fs.Parse(args); err != nil {
 		return err

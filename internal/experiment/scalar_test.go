@@ -142,12 +142,13 @@ func BenchmarkScalarGD(b *testing.B) {
 		rng := model.NewRand(1)
 		n, _ := model.BalancedGaussian(dims, 0.01, rng, true)
 		phi := unitRow(128, rng)
-		sg := &ScalarGD{}
-		b.Run(fmtDims(dims), func(b *testing.B) {
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				_, _ = sg.Step(n, phi, 1e-4)
-			}
-		})
+		for _, st := range []model.Stepper{&ScalarGD{}, model.NewFast()} {
+			b.Run(st.Name()+"/"+fmtDims(dims), func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					_, _ = st.Step(n, phi, 1e-4)
+				}
+			})
+		}
 	}
 }
