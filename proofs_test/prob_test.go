@@ -46,10 +46,16 @@ const probShrinkTime = "2s"
 // recorded report.
 func probExpectFailure(t *testing.T, what string, prop func(*rapid.T), mustContain string) rapidtb.Report {
 	t.Helper()
-	f := flag.Lookup("rapid.shrinktime")
-	old := f.Value.String()
+	// Shrink briefly and write no fail file: the failure is the expected
+	// outcome here, not something to reproduce.
+	oldShrink := flag.Lookup("rapid.shrinktime").Value.String()
+	oldNoFile := flag.Lookup("rapid.nofailfile").Value.String()
 	_ = flag.Set("rapid.shrinktime", probShrinkTime)
-	defer func() { _ = flag.Set("rapid.shrinktime", old) }()
+	_ = flag.Set("rapid.nofailfile", "true")
+	defer func() {
+		_ = flag.Set("rapid.shrinktime", oldShrink)
+		_ = flag.Set("rapid.nofailfile", oldNoFile)
+	}()
 	start := time.Now()
 	rep := rapidtb.Check(strings.ReplaceAll(t.Name(), " ", "_"), prop)
 	if !rep.Failed {
