@@ -37,6 +37,7 @@ type Stats struct {
 	tried int
 	valid int
 	worst float64 // smallest relative slack seen; +Inf before any
+	tally map[string]float64
 }
 
 // NewStats returns empty Stats.
@@ -65,6 +66,28 @@ func (s *Stats) Slack(v float64) {
 		s.worst = math.Inf(1)
 	}
 	s.worst = math.Min(s.worst, v)
+}
+
+// Add accumulates v under key (steps run, informative checks, …) for the
+// report; it is how a property tells more than valid/invalid.
+func (s *Stats) Add(key string, v float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tally == nil {
+		s.tally = map[string]float64{}
+	}
+	s.tally[key] += v
+}
+
+// Tally returns a copy of the accumulated figures.
+func (s *Stats) Tally() map[string]float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]float64, len(s.tally))
+	for k, v := range s.tally {
+		out[k] = v
+	}
+	return out
 }
 
 // Counts returns cases tried, valid, and the worst slack.

@@ -137,7 +137,7 @@ func (s TargetSpec) Build(dy, dx int) (*mat.Dense, error) {
 		if r > 1 {
 			f = float64(i) / float64(r-1)
 		}
-		sv[i] = math.Pow(s.Condition, -f)
+		sv[i] = pow(s.Condition, -f)
 		ss += sv[i] * sv[i]
 	}
 	for i := range sv {
@@ -172,3 +172,5 @@ func WithMargin(phi mat.Matrix, c float64, rng *rand.Rand) (*mat.Dense, error) {
 	a.Add(&a, phi)
 	return &a, nil
 }
+
+func pow(x, p float64) float64 { return math.Pow(x, p) }

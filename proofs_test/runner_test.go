@@ -1,0 +1,110 @@
+package proofs
+
+import (
+	"flag"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/dlnverify/dlnverify/internal/rapidtb"
+)
+
+// runRegistered runs the registered property named by the calling test
+// (Test<ID>_<Name>) against every implementation via rapid.Check, then
+// fails if fewer than MinValid cases met the hypotheses. It logs the
+// counts, the worst slack, the tallies and steps/s.
+func runRegistered(t *testing.T) {
+	t.Helper()
+	p, ok := Lookup(t.Name())
+	if !ok {
+		t.Fatalf("no registered property named %s", t.Name())
+	}
+	for _, impl := range implementations() {
+		t.Run(impl.Name(), func(t *testing.T) {
+			st := NewStats()
+			start := time.Now()
+			rapid.Check(t, p.Check(impl, st))
+			logStats(t, p, st, time.Since(start))
+			if _, valid, _ := st.Counts(); valid < p.MinValid {
+				t.Fatalf("vacuous: only %d cases met %s's hypotheses (need %d)", valid, p.ID, p.MinValid)
+			}
+		})
+	}
+}
+
+func logStats(t *testing.T, p Property, st *Stats, el time.Duration) {
+	t.Helper()
+	tried, valid, worst := st.Counts()
+	tally := st.Tally()
+	keys := make([]string, 0, len(tally))
+	for k := range tally {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(" ")
+		b.WriteString(k)
+		b.WriteString("=")
+		b.WriteString(formatG(tally[k]))
+	}
+	t.Logf("%s: %d cases, %d valid (min %d), worst relative slack %.3g, %.2fs;%s", p.TestName(), tried, valid, p.MinValid, worst, el.Seconds(), b.String())
+	if s, sec := tally["steps"], tally["seconds"]; s > 0 && sec > 0 {
+		t.Logf("%s: %.3g GD steps at %.3g steps/s", p.TestName(), s, s/sec)
+	}
+}
+
+// plantedShrinkTime caps rapid's shrinking in planted-bug runs: the bug is
+// found on the first failing case, and a shrunk counterexample is a
+// courtesy there, not the point.
+const plantedShrinkTime = "3s"
+
+var plantedMu sync.Mutex
+
+// expectFailure runs prop through the recording TB and fails the test
+// unless rapid reported a failure (a vacuous run does not count as one).
+func expectFailure(t *testing.T, what string, prop func(*rapid.T)) {
+	t.Helper()
+	plantedMu.Lock()
+	old := flag.Lookup("rapid.shrinktime").Value.String()
+	_ = flag.Set("rapid.shrinktime", plantedShrinkTime)
+	start := time.Now()
+	rep := rapidtb.Check(strings.ReplaceAll(t.Name(), " ", "_"), prop)
+	_ = flag.Set("rapid.shrinktime", old)
+	plantedMu.Unlock()
+	if !rep.Failed {
+		t.Fatalf("%s: the property PASSED on a planted bug; it cannot see it", what)
+	}
+	t.Logf("%s: failed as it should (%.2fs): %s", what, time.Since(start).Seconds(), lastLine(rep))
+}
+
+// lastLine picks the most informative line of a recorded failure: the
+// first line mentioning "violated", else the last error line.
+func lastLine(rep rapidtb.Report) string {
+	for _, e := range rep.Errors {
+		for _, l := range strings.Split(e, "\n") {
+			if strings.Contains(l, "violated") || strings.Contains(l, "PLANTED") {
+				return strings.TrimSpace(l)
+			}
+		}
+	}
+	for _, e := range rep.Errors {
+		for _, l := range strings.Split(e, "\n") {
+			if strings.Contains(l, "Fatal") || strings.Contains(l, "error") {
+				return strings.TrimSpace(l)
+			}
+		}
+	}
+	if len(rep.Errors) > 0 {
+		ls := strings.Split(strings.TrimSpace(rep.Errors[len(rep.Errors)-1]), "\n")
+		return ls[len(ls)-1]
+	}
+	return ""
+}
+
+func formatG(v float64) string { return fmt.Sprintf("%.4g", v) }
