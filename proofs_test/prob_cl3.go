@@ -106,7 +106,7 @@ func probCL3SmallCheck(cfg probCL3Config) func(model.Stepper, *Stats) func(*rapi
 			for j := 1; j < N; j++ {
 				hidden = hidden && dims[j] >= 2
 			}
-			valid := dims[N] == 1 && dims[0] >= 20 && hidden && bound >= 0.3 && margin < phiNorm
+			valid := dims[N] == 1 && dims[0] >= 20 && hidden && bound >= 0.3*(1-1e-12) && margin < phiNorm
 			st.Case(valid)
 			if !valid {
 				return

@@ -251,10 +251,11 @@ func probT2GDCheck(cfg probT2GDConfig) func(model.Stepper, *Stats) func(*rapid.T
 					break
 				}
 			}
-			st.Slack(float64(cfg.budget-hit) / float64(cfg.budget))
 			if hit < 0 {
+				st.Slack(-1)
 				t.Fatalf("%s: GD did not reach ℓ ≤ %.3g within %d steps (ℓ = %.6g; second phase began at step %d)", impl.Name(), eps, cfg.budget, prev, t2)
 			}
+			st.Slack(float64(cfg.budget-hit) / float64(cfg.budget)) // the unused share of the step budget
 			t.Logf("T2 GD: ℓ ≤ ε at step %d (second phase from step %d)", hit, t2)
 			probRecordGD(c, hit, t2)
 		}
