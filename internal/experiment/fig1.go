@@ -63,10 +63,11 @@ type Fig1Config struct {
 	//     stopped as OutPlateau at a check t ≥ 16000 when the escape from the
 	//     saddle at the origin is predicted more than 20× beyond the cap.
 	//     Near the origin the escape is a finite-time blow-up: for both
-	//     initialisations the progress Δ(t) = ℓ(0) − ℓ(t) grows like a power
-	//     of the layer scale, and for a power law the time left is
-	//     N/((N−2)ρ) with ρ = d ln Δ/dt, measured over (t/2, t]. The η search
-	//     of the point then stops (a smaller η covers less flow time).
+	//     initialisations the progress along the target p(t) = ⟨W_{1:N}, Φ⟩
+	//     (≈ ℓ(0) − ℓ(t) + const) grows like a power of the layer scale, and
+	//     for a power law the time left is N/((N−2)ρ) with ρ = d ln p/dt,
+	//     measured over (t/2, t] (only when p > 0 at both ends). The η
+	//     search of the point then stops (a smaller η covers less flow time).
 	Exhaustive bool
 	// NewStepper makes one GD implementation per worker (nil: ScalarGD).
 	NewStepper func() model.Stepper
@@ -200,7 +201,7 @@ func train(ctx context.Context, st model.Stepper, n *model.Net, phi mat.Matrix, 
 	divergeAbove := 1e12 * math.Max(l0, 1)
 	prev := l0
 	minOld, minNew, nextCheck := l0, l0, 1000
-	deltaHalf := 0.0 // Δ(t/2) at the previous check
+	pHalf := 0.0 // alignment ⟨W_{1:N}, Φ⟩ at the previous check
 	Nf := float64(n.N())
 	// A loss "increase" within 64 ulps is rounding on a flat plateau.
 	const monoTol = 64 * 0x1p-52
@@ -232,15 +233,19 @@ func train(ctx context.Context, st model.Stepper, n *model.Net, phi mat.Matrix, 
 				r.Outcome, r.FinalLoss = OutStalled, lt
 				return r, nil
 			}
-			if stallAbort && r.Monotone && n.N() >= 3 && t >= 16000 && lt > l0/2 && t < limit {
-				delta := l0 - lt
-				rho := math.Log(delta/deltaHalf) / float64(t/2) // d ln Δ/dt over (t/2, t]
-				if deltaHalf > 0 && delta > 0 && !(Nf/((Nf-2)*rho) <= 20*float64(limit-t)) {
-					r.Outcome, r.FinalLoss = OutPlateau, lt
-					return r, nil
+			if stallAbort && r.Monotone && n.N() >= 3 && lt > l0/2 && t < limit {
+				// Progress along the target, computed directly (ℓ(0) − ℓ(t)
+				// is below rounding for tiny starts).
+				p := alignment(n, phi)
+				if t >= 16000 && p > 0 && pHalf > 0 {
+					rho := math.Log(p/pHalf) / float64(t/2) // d ln p/dt over (t/2, t]
+					if !(Nf/((Nf-2)*rho) <= 20*float64(limit-t)) {
+						r.Outcome, r.FinalLoss = OutPlateau, lt
+						return r, nil
+					}
 				}
+				pHalf = p
 			}
-			deltaHalf = l0 - lt
 			minOld, minNew, nextCheck = math.Min(minOld, minNew), math.Inf(1), 2*nextCheck
 		}
 		if lt <= eps {
@@ -255,6 +260,18 @@ func train(ctx context.Context, st model.Stepper, n *model.Net, phi mat.Matrix, 
 			return r, nil
 		}
 	}
+}
+
+// alignment is ⟨W_{1:N}, Φ⟩, the progress along the target; near the
+// origin ℓ(0) − ℓ(t) ≈ alignment(t) − alignment(0).
+func alignment(n *model.Net, phi mat.Matrix) float64 {
+	w := n.Product()
+	s := 0.0
+	_, c := w.Dims()
+	for j := 0; j < c; j++ {
+		s += w.At(0, j) * phi.At(0, j)
+	}
+	return s
 }
 
 // searchPoint runs the η search of one grid point.

@@ -11,7 +11,7 @@ import (
 )
 
 // The plateau abort's premise: on runs that do escape the saddle late, the
-// predicted time left, N/((N−2)ρ) with ρ = d ln Δ/dt over (t/2, t], never
+// predicted time left, N/((N−2)ρ) with ρ = d ln p/dt, p = ⟨W_{1:N}, Φ⟩, over (t/2, t], never
 // overestimates the true time left by the rule's safety factor 20 at any
 // check t ≥ 16000 on the plateau (ℓ > ℓ(0)/2). Checked on late-converging
 // runs from the quick grid's regime, both initialisations, N = 3 and 8.
@@ -40,6 +40,7 @@ func TestPlateauPredictionIsConservative(t *testing.T) {
 		require.NoError(t, err)
 		st := &ScalarGD{}
 		l0 := mustLoss(t, n, phi)
+		_ = l0
 		type chk struct {
 			t    int
 			pred float64
@@ -55,12 +56,16 @@ func TestPlateauPredictionIsConservative(t *testing.T) {
 				break
 			}
 			if k == next {
-				d := l0 - l
-				if k >= 16000 && l > l0/2 && deltaHalf > 0 && d > 0 {
-					rho := math.Log(d/deltaHalf) / float64(k/2)
-					checks = append(checks, chk{k, Nf / ((Nf - 2) * rho)})
+				// As in train: checks at k = 1000·2^i, alignment after step k.
+				if l > l0/2 {
+					d := alignment(n, phi)
+					if k >= 16000 && d > 0 && deltaHalf > 0 {
+						rho := math.Log(d/deltaHalf) / float64(k/2)
+						checks = append(checks, chk{k, Nf / ((Nf - 2) * rho)})
+					}
+					deltaHalf = d
 				}
-				deltaHalf, next = d, 2*next
+				next = 2 * next
 			}
 		}
 		for _, c := range checks {
