@@ -114,7 +114,7 @@ func Searches() []Search {
 		},
 		{
 			Name: "drop-step", Hypothesis: Step, Claim: "T1",
-			Kept: "margin c = (m/4)·σ_min(Φ) > 0, 0-balanced (Procedure 1), widths ≥ min(d_0, d_N); η = 2^k × T1's bound",
+			Kept:   "margin c = (m/4)·σ_min(Φ) > 0, 0-balanced (Procedure 1), widths ≥ min(d_0, d_N); η = 2^k × T1's bound",
 			Budget: "K = 300 steps, ε = 1e-3·ℓ(0)",
 			gen:    genDropStep,
 		},
