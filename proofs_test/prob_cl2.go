@@ -17,8 +17,18 @@ import (
 // max{0, 1 − 10 δ⁻² N s⁴ d_max³}, with the factor N (the weaker reading of
 // the sheet's U detail N vs N−1).
 func CL2Bound(delta float64, N int, s float64, dMax int) float64 {
+	return cl2BoundWithFactor(float64(N), delta, s, dMax)
+}
+
+// CL2BoundNMinus1 is the stronger reading, factor N−1 (one term per
+// adjacent pair of layers): max{0, 1 − 10 δ⁻² (N−1) s⁴ d_max³}.
+func CL2BoundNMinus1(delta float64, N int, s float64, dMax int) float64 {
+	return cl2BoundWithFactor(float64(N-1), delta, s, dMax)
+}
+
+func cl2BoundWithFactor(factor, delta, s float64, dMax int) float64 {
 	d := float64(dMax)
-	return math.Max(0, 1-10*float64(N)*math.Pow(s, 4)*d*d*d/(delta*delta))
+	return math.Max(0, 1-10*factor*math.Pow(s, 4)*d*d*d/(delta*delta))
 }
 
 // probCL2Config parameterises the CL2 property so that planted-bug
@@ -28,6 +38,8 @@ type probCL2Config struct {
 	samples  int     // Monte Carlo draws per case
 	initStd  float64 // factor applied to s by the sampler: 1 is the claim's init
 	minBound float64 // cases with a smaller bound do not count as valid
+	// nMinus1 tests the stronger reading (factor N−1) instead of N.
+	nMinus1 bool
 }
 
 func probCL2Check(cfg probCL2Config) func(model.Stepper, *Stats) func(*rapid.T) {
@@ -42,10 +54,14 @@ func probCL2Check(cfg probCL2Config) func(model.Stepper, *Stats) func(*rapid.T) 
 			}
 			s := c.Std
 			// δ such that the claim's bound takes the drawn value.
-			delta := s * s * math.Sqrt(10*float64(N)*float64(dMax*dMax*dMax)/(1-c.BoundTarget))
-			bound := CL2Bound(delta, N, s, dMax)
-			t.Logf("CL2 case: N=%d dims=%s s=%.4g δ=%.4g d_max=%d claimed P(δ-balanced) ≥ %.4f (Monte Carlo n=%d, α=%.3g)",
-				N, probFmtDims(c.Dims), s, delta, dMax, bound, cfg.samples, alpha)
+			factor, boundOf := float64(N), CL2Bound
+			if cfg.nMinus1 {
+				factor, boundOf = float64(N-1), CL2BoundNMinus1
+			}
+			delta := s * s * math.Sqrt(10*factor*float64(dMax*dMax*dMax)/(1-c.BoundTarget))
+			bound := boundOf(delta, N, s, dMax)
+			t.Logf("CL2 case: N=%d dims=%s s=%.4g δ=%.4g d_max=%d factor %g: claimed P(δ-balanced) ≥ %.4f (Monte Carlo n=%d, α=%.3g)",
+				N, probFmtDims(c.Dims), s, delta, dMax, factor, bound, cfg.samples, alpha)
 			// The grid's lowest bound value is minBound itself; allow its
 			// rounding (a few ulps) when recomputed from δ.
 			valid := N >= 2 && bound >= cfg.minBound*(1-1e-12) && bound < 1 && delta > 0
@@ -82,7 +98,10 @@ func probCL2Check(cfg probCL2Config) func(model.Stepper, *Stats) func(*rapid.T) 
 	}
 }
 
-var probCL2 = probCL2Config{key: "TestCL2_BalancedWithHighProbability", samples: 300, initStd: 1, minBound: 0.3}
+var (
+	probCL2        = probCL2Config{key: "TestCL2_BalancedWithHighProbability", samples: 300, initStd: 1, minBound: 0.3}
+	probCL2NMinus1 = probCL2Config{key: "TestCL2_StrongerReadingNMinus1", samples: 300, initStd: 1, minBound: 0.3, nMinus1: true}
+)
 
 var _ = Register(Property{
 	ID:   "CL2",
@@ -91,5 +110,15 @@ var _ = Register(Property{
 		"(factor N: the weaker reading; verified-as-reconstructed, R/U); Monte Carlo, one-sided Clopper–Pearson at 1−ProbAlpha()",
 	Status:   "R",
 	Check:    probCL2Check(probCL2),
+	MinValid: 15,
+})
+
+var _ = Register(Property{
+	ID:   "CL2",
+	Name: "StrongerReadingNMinus1",
+	Statement: "the same with factor N−1 (the sheet's U alternative, the stronger claim): P(δ-balanced) ≥ " +
+		"max{0, 1 − 10δ⁻²(N−1)s⁴d_max³} (verified-as-reconstructed, U)",
+	Status:   "U",
+	Check:    probCL2Check(probCL2NMinus1),
 	MinValid: 15,
 })

@@ -33,9 +33,10 @@ import (
 const ProbFamilyAlpha = 1e-3
 
 // probAssertionsPerCheck bounds the Clopper–Pearson assertions one rapid
-// check makes, summed over every probabilistic property: CL2 1, CL3 small-s
-// 2, CL3 large-s 1, L8 1, T2 1 = 6; counted as 10 to leave room for a
-// property run twice (e.g. by a registry-wide test) or added later.
+// check makes, summed over every probabilistic property: CL2 1 + 1
+// (factors N and N−1), CL3 small-s 2, CL3 large-s 1, L8 3 (the claim, and a
+// two-sided check of the Gaussian law's window probability 1−ε), T2 1 = 9;
+// counted as 10.
 const probAssertionsPerCheck = 10
 
 // ProbAlpha is the one-sided error level of each Clopper–Pearson assertion:

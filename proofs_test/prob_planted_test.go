@@ -28,6 +28,14 @@ func TestCL2_PlantedStdInPercentFails(t *testing.T) {
 	probTake(cfg.key)
 }
 
+// The N−1 reading with the same planted bug.
+func TestCL2_PlantedStdInPercentFailsNMinus1(t *testing.T) {
+	cfg := probCL2NMinus1
+	cfg.key, cfg.initStd = "planted/CL2/std/n-1", 100
+	probExpectFailure(t, "CL2 (N−1) with std ×100", probCL2Check(cfg)(model.Reference{}, NewStats()), "CL2 refuted")
+	probTake(cfg.key)
+}
+
 // CL3 small-s with the init's std ×100: the deficit f·E‖W‖/(2‖Φ‖) grows
 // 100^N-fold, from ≥ 0.005 to ≥ 0.5, so P(margin) falls far below the
 // claimed ≥ 0.3.

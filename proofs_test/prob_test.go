@@ -78,6 +78,8 @@ func probExpectFailure(t *testing.T, what string, prop func(*rapid.T), mustConta
 
 func TestCL2_BalancedWithHighProbability(t *testing.T) { probRun(t, model.Reference{}) }
 
+func TestCL2_StrongerReadingNMinus1(t *testing.T) { probRun(t, model.Reference{}) }
+
 func TestCL3_MarginNearHalfAtSmallStd(t *testing.T) { probRun(t, model.Reference{}) }
 
 func TestCL3_MarginCollapsesAtLargeStd(t *testing.T) { probRun(t, model.Reference{}) }
