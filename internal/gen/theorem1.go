@@ -52,8 +52,8 @@ type Options struct {
 	MinMarginPercent, MaxMarginPercent int
 	// Balanced forces δ = 0 (the Procedure-1 start as it is).
 	Balanced bool
-	// EtaAtBound forces η = EtaBound exactly; otherwise η is drawn as
-	// 1..100 % of the bound with 100 % drawn first (half the time).
+	// EtaAtBound forces η = EtaBound exactly; otherwise η is at the bound
+	// half the time and 1..99 % of it the other half.
 	EtaAtBound bool
 	// UnitTarget forces ‖Φ‖_F = 1 and condition 1 (cheap, scale-free cases).
 	UnitTarget bool
@@ -90,8 +90,8 @@ func TheoremOne(o Options) *rapid.Generator[Case] {
 			cs.DeltaPercent = rapid.IntRange(0, 99).Draw(t, "δ%")
 		}
 		cs.EtaPercent = 100
-		if !o.EtaAtBound {
-			cs.EtaPercent = 100 - rapid.IntRange(0, 99).Draw(t, "100−η%")
+		if !o.EtaAtBound && rapid.Bool().Draw(t, "η below the bound") {
+			cs.EtaPercent = 100 - rapid.IntRange(1, 99).Draw(t, "100−η%")
 		}
 		cs.Seed = rapid.Uint64().Draw(t, "seed")
 		if err := cs.build(); err != nil {
