@@ -13,4 +13,3 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 	}
 	return fmt.Errorf("not yet available (package counterexamples has no searches yet)")
 }
-

@@ -7,9 +7,11 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/dlnverify/dlnverify/internal/rapidtb"
@@ -64,11 +66,15 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	list := fs.Bool("list", false, "list the registered claim checks and exit")
 	implName := fs.String("impl", "reference", "GD implementation under test: "+strings.Join(stepperNames(), ", "))
+	jobs := fs.Int("jobs", defaultJobs(), "properties run at the same time (default min(2, GOMAXPROCS))")
 	if err := fs.parse(args, stdout); err != nil {
 		return err
 	}
 	if *checks < 1 || *checks > 1_000_000 {
 		return fmt.Errorf("--checks = %d must be in [1, 1000000]", *checks)
+	}
+	if *jobs < 1 || *jobs > 64 {
+		return fmt.Errorf("--jobs = %d must be in [1, 64]", *jobs)
 	}
 	impl, err := stepperByName(*implName)
 	if err != nil {
@@ -88,6 +94,23 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "dlnverify verify: no claim checks are registered in package proofs_test; nothing was verified")
 		return exitStatus(1)
 	}
+	// rapid runs checks/5 cases in short mode (and always under `go test
+	// -short`); a budget below a property's MinValid could only fail it as
+	// vacuous, so it is an inconsistent request.
+	eff := *checks
+	if *short || (testing.Testing() && testing.Short()) {
+		eff /= 5
+	}
+	for _, p := range props {
+		if eff < p.MinValid {
+			need := p.MinValid
+			if eff != *checks {
+				need *= 5
+			}
+			return fmt.Errorf("--checks %d gives %d cases per property, below the %d valid cases %s_%s needs to count; use --checks ≥ %d",
+				*checks, eff, p.MinValid, p.ID, p.Name, need)
+		}
+	}
 	if *seed == 0 {
 		*seed = rand.Uint64()>>1 | 1 // non-zero, and within int64 for easy copying
 	}
@@ -106,9 +129,8 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 		tw.header()
 	}
 	start := time.Now()
-	for _, p := range props {
-		o := verifyOne(p, impl)
-		row := verifyRow{ID: o.ID, Name: o.Name, Test: p.TestName(), Statement: o.Statement, Status: p.Status,
+	for o := range runProperties(props, *implName, *jobs) {
+		row := verifyRow{ID: o.ID, Name: o.Name, Test: "Test" + o.ID + "_" + o.Name, Statement: o.Statement, Status: o.status,
 			Tried: o.Tried, Valid: o.Valid, MinValid: o.MinValid, WorstSlack: jfloat(o.WorstSlack), Passed: o.Passed,
 			Failure: o.Failure, Seconds: o.Elapsed.Seconds()}
 		rep.Results = append(rep.Results, row)
@@ -146,6 +168,49 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 		return exitStatus(1)
 	}
 	return nil
+}
+
+// defaultJobs is min(2, GOMAXPROCS): the default budget is sized for 2 cores.
+func defaultJobs() int { return min(2, runtime.GOMAXPROCS(0)) }
+
+// outcome is a property's outcome with its sheet status.
+type outcome struct {
+	proofs.Outcome
+	status string
+}
+
+// runProperties runs props on up to jobs goroutines, each property with
+// its own stepper value (a stepper may cache workspaces), and yields the
+// outcomes in the order of props as soon as each and all before it are
+// done, so the table streams.
+func runProperties(props []proofs.Property, implName string, jobs int) <-chan outcome {
+	slots := make([]chan outcome, len(props))
+	for i := range slots {
+		slots[i] = make(chan outcome, 1)
+	}
+	next := make(chan int)
+	go func() {
+		for i := range props {
+			next <- i
+		}
+		close(next)
+	}()
+	for w := 0; w < min(jobs, len(props)); w++ {
+		go func() {
+			for i := range next {
+				impl, _ := stepperByName(implName) // validated by the caller
+				slots[i] <- outcome{verifyOne(props[i], impl), props[i].Status}
+			}
+		}()
+	}
+	out := make(chan outcome)
+	go func() {
+		for _, s := range slots {
+			out <- <-s
+		}
+		close(out)
+	}()
+	return out
 }
 
 // verifyOne runs one property; a panic escaping it becomes a failure of
