@@ -180,6 +180,10 @@ func TestCL5_PlantedBugs(t *testing.T) {
 	}
 	t.Logf("planted symmetry breaker detected: %s", r.Violation)
 
+	restore, err := noFailFiles() // the planted bug fails by design: keep no fail file
+	if err != nil {
+		t.Fatal(err)
+	}
 	rep := rapidtb.Check("TestCL5_PlantedBugs_rapid", func(rt *rapid.T) {
 		d := rapid.IntRange(2, 4).Draw(rt, "d")
 		c, err := NewCL5(2, d, uint64(rapid.IntRange(1, 100).Draw(rt, "seed")))
@@ -194,6 +198,7 @@ func TestCL5_PlantedBugs(t *testing.T) {
 			rt.Fatalf("%s", r)
 		}
 	})
+	restore()
 	if !rep.Failed {
 		t.Fatal("rapid did not see the planted symmetry breaker")
 	}
@@ -257,5 +262,26 @@ func TestCL5_FloatEscapeBeyondHorizon(t *testing.T) {
 	t.Logf("checked to t = %d (horizon); unchecked float GD reaches min ℓ = %.3g at t = %d vs λ²/2 = %.4g", r.Checked, minLoss, at, c.Floor())
 	if !(minLoss < c.Floor()) {
 		t.Fatalf("float GD did not escape below λ²/2 within %d steps; the horizon note in Lemma18Horizon is out of date", K)
+	}
+}
+
+// TestCL5_PerturbationGrowthKnownCases checks perturbationGrowth against
+// the two cases computable by hand. At the N = 2 saddle (δ = 0, μ = −λ)
+// the Hessian block is [[0, λ], [λ, 0]], so one step multiplies the
+// unstable perturbation by 1 + ηλ. At a converged positive direction
+// (δ^N = μ, residual 0) the block is the rank-one a·aᵀ, a_j = δ^{N−1},
+// with eigenvalue N·δ^{2N−2}: the growth is max(1, |1 − η N δ^{2N−2}|).
+func TestCL5_PerturbationGrowthKnownCases(t *testing.T) {
+	const lambda, eta = 1.5, 0.1
+	if g := perturbationGrowth(2, eta, []float64{0}, []float64{-lambda}); math.Abs(g-(1+eta*lambda)) > 1e-12 {
+		t.Fatalf("saddle growth %v, want %v", g, 1+eta*lambda)
+	}
+	for _, N := range []int{2, 4, 6} {
+		delta := 1.2
+		mu := math.Pow(delta, float64(N))
+		want := math.Max(1, math.Abs(1-eta*float64(N)*math.Pow(delta, float64(2*N-2))))
+		if g := perturbationGrowth(N, eta, []float64{delta}, []float64{mu}); math.Abs(g-want) > 1e-9*want {
+			t.Fatalf("N = %d converged growth %v, want %v", N, g, want)
+		}
 	}
 }

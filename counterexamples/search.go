@@ -36,13 +36,19 @@ type Search struct {
 	Kept string
 	// Budget states ε and K.
 	Budget string
-	gen    func(t *rapid.T) (drawn, error)
+	gen    func(t *rapid.T, control bool) (drawn, error)
 }
 
 // Options configures Search.Run.
 type Options struct {
 	// Impl is the GD implementation under test (nil: model.Reference).
 	Impl model.Stepper
+	// Control restores the dropped hypothesis (a negative control): the
+	// unbalancing or step exponent is 0, the widths satisfy A1, or for
+	// drop-margin no eigenvalue of Φ is negative (GD from I then converges,
+	// Bartlett et al. 2018). Run is then expected to return
+	// ErrNoCounterexample.
+	Control bool
 }
 
 // Found is the result of a search that falsified its property.
@@ -95,27 +101,27 @@ func Searches() []Search {
 			Name: "drop-balance", Hypothesis: Balance, Claim: "CL4",
 			Kept: "margin c = (m/4)·σ_min(Φ) > 0 (m ∈ 1..3), widths ≥ min(d_0, d_N), η = T1's bound at c; " +
 				"start: Procedure 1 from A with ‖A − Φ‖_F = (1 − m/4)σ_min(Φ), then the first ⌊N/2⌋ layers ×2^k and the last ⌊N/2⌋ ÷2^k (product kept)",
-			Budget: "K = 300 steps, ε = 1e-3·ℓ(0)",
+			Budget: "K = 300 steps, ε = 1e-3·½‖Φ‖_F²",
 			gen:    genDropBalance,
 		},
 		{
 			Name: "drop-margin", Hypothesis: Margin, Claim: "CL5",
 			Kept: "0-balanced (W_j(0) = I), all widths d, η = 1/(10 N M^{2(N−1)/N}) with M = max(1, ‖Φ‖_σ); " +
 				"Φ = Q diag(μ) Qᵀ with μ_i = ±1, ±2 (signs drawn), N even",
-			Budget: "K = 2000 steps, ε = 1e-6·ℓ(0)",
+			Budget: "K = 2000 steps, ε = 1e-6·½‖Φ‖_F²",
 			gen:    genDropMargin,
 		},
 		{
 			Name: "drop-width", Hypothesis: Width, Claim: "A1",
 			Kept: "0-balanced start (Procedure 1 from A truncated to the narrowest width), η = 1/(10 N M^{2(N−1)/N}), M = max(1, ‖Φ‖_σ); " +
 				"no margin can exist once a hidden width is < min(d_0, d_N) (A1)",
-			Budget: "K = 1000 steps, ε = 1e-4·ℓ(0)",
+			Budget: "K = 1000 steps, ε = 1e-4·½‖Φ‖_F²",
 			gen:    genDropWidth,
 		},
 		{
 			Name: "drop-step", Hypothesis: Step, Claim: "T1",
 			Kept:   "margin c = (m/4)·σ_min(Φ) > 0, 0-balanced (Procedure 1), widths ≥ min(d_0, d_N); η = 2^k × T1's bound",
-			Budget: "K = 300 steps, ε = 1e-3·ℓ(0)",
+			Budget: "K = 300 steps, ε = 1e-3·½‖Φ‖_F²",
 			gen:    genDropStep,
 		},
 	}
@@ -157,7 +163,7 @@ func (s Search) Run(opts Options) (Found, error) {
 		failures int
 	)
 	prop := func(t *rapid.T) {
-		d, err := s.gen(t)
+		d, err := s.gen(t, opts.Control)
 		if err != nil {
 			mu.Lock()
 			genErr = err
@@ -371,6 +377,14 @@ func drawShape(t *rapid.T, maxN int, widthsOK bool) []int {
 	return dims
 }
 
+// lossScale is ½‖Φ‖_F², the loss of the zero network: the scale ε is
+// relative to. (Relative to ℓ(0) would make ε unreachable when the start
+// is already at Φ, as a control case with Φ = I and W_j = I is.)
+func lossScale(phi mat.Matrix) float64 {
+	f := invariants.Frobenius(phi)
+	return 0.5 * f * f
+}
+
 // smallStep is the "η small" of the searches whose dropped hypothesis
 // leaves T1's step bound undefined (it needs a margin c > 0): a tenth of
 // 1/(N M^{2(N−1)/N}), the inverse curvature scale of L^N at layers of norm
@@ -395,7 +409,7 @@ func keptMarginAndBalance(c float64) func(StartMeasures) error {
 	}
 }
 
-func genDropBalance(t *rapid.T) (drawn, error) {
+func genDropBalance(t *rapid.T, control bool) (drawn, error) {
 	dims := drawShape(t, 4, true)
 	N := len(dims) - 1
 	phi, u, sv, v := drawTarget(t, dims[0], dims[N])
@@ -405,15 +419,18 @@ func genDropBalance(t *rapid.T) (drawn, error) {
 		return drawn{}, err
 	}
 	k := rapid.IntRange(0, 30).Draw(t, "log2Unbalance")
+	if control {
+		k = 0
+	}
 	f := math.Pow(2, float64(k))
 	for j := 1; j <= N/2; j++ {
 		n.Layer(j).Scale(f, n.Layer(j))
 		n.Layer(N+1-j).Scale(1/f, n.Layer(N+1-j))
 	}
 	eta := invariants.EtaBound(c, N, invariants.Frobenius(phi))
-	l0, _ := model.Loss(n, phi)
+	scale := lossScale(phi)
 	kept := keptMarginAndBalance(c)
-	return drawn{net: n, phi: phi, eta: eta, steps: 300, eps: 1e-3 * l0, kept: func(m StartMeasures) error {
+	return drawn{net: n, phi: phi, eta: eta, steps: 300, eps: 1e-3 * scale, kept: func(m StartMeasures) error {
 		if err := kept(m); err != nil {
 			return err
 		}
@@ -424,7 +441,7 @@ func genDropBalance(t *rapid.T) (drawn, error) {
 	}}, nil
 }
 
-func genDropStep(t *rapid.T) (drawn, error) {
+func genDropStep(t *rapid.T, control bool) (drawn, error) {
 	dims := drawShape(t, 4, true)
 	N := len(dims) - 1
 	phi, u, sv, v := drawTarget(t, dims[0], dims[N])
@@ -434,10 +451,13 @@ func genDropStep(t *rapid.T) (drawn, error) {
 		return drawn{}, err
 	}
 	k := rapid.IntRange(0, 40).Draw(t, "log2EtaOverBound")
+	if control {
+		k = 0
+	}
 	eta := invariants.EtaBound(c, N, invariants.Frobenius(phi)) * math.Pow(2, float64(k))
-	l0, _ := model.Loss(n, phi)
+	scale := lossScale(phi)
 	kept := keptMarginAndBalance(c)
-	return drawn{net: n, phi: phi, eta: eta, steps: 300, eps: 1e-3 * l0, kept: func(m StartMeasures) error {
+	return drawn{net: n, phi: phi, eta: eta, steps: 300, eps: 1e-3 * scale, kept: func(m StartMeasures) error {
 		if err := kept(m); err != nil {
 			return err
 		}
@@ -448,13 +468,13 @@ func genDropStep(t *rapid.T) (drawn, error) {
 	}}, nil
 }
 
-func genDropMargin(t *rapid.T) (drawn, error) {
+func genDropMargin(t *rapid.T, control bool) (drawn, error) {
 	N := 2 * rapid.IntRange(1, 3).Draw(t, "halfN")
 	d := rapid.IntRange(1, 3).Draw(t, "d")
 	eigs := make([]float64, d)
 	for i := range eigs {
 		eigs[i] = float64(rapid.IntRange(1, 2).Draw(t, fmt.Sprintf("absMu%d", i+1)))
-		if rapid.Bool().Draw(t, fmt.Sprintf("negMu%d", i+1)) {
+		if rapid.Bool().Draw(t, fmt.Sprintf("negMu%d", i+1)) && !control {
 			eigs[i] = -eigs[i]
 		}
 	}
@@ -477,8 +497,8 @@ func genDropMargin(t *rapid.T) (drawn, error) {
 		}
 	}
 	eta := smallStep(N, phi)
-	l0, _ := model.Loss(n, phi)
-	return drawn{net: n, phi: phi, eta: eta, steps: 2000, eps: 1e-6 * l0, floor: floor, kept: func(m StartMeasures) error {
+	scale := lossScale(phi)
+	return drawn{net: n, phi: phi, eta: eta, steps: 2000, eps: 1e-6 * scale, floor: floor, kept: func(m StartMeasures) error {
 		if m.Imbalance != 0 || !m.WidthsOK {
 			return fmt.Errorf("identity start not 0-balanced or widths wrong (δ = %g)", m.Imbalance)
 		}
@@ -500,8 +520,8 @@ func usvSym(q *mat.Dense, mu []float64) *mat.Dense {
 	return p
 }
 
-func genDropWidth(t *rapid.T) (drawn, error) {
-	dims := drawShape(t, 4, false)
+func genDropWidth(t *rapid.T, control bool) (drawn, error) {
+	dims := drawShape(t, 4, control)
 	N := len(dims) - 1
 	phi, u, sv, v := drawTarget(t, dims[0], dims[N])
 	s, _ := drawMarginStart(t, sv)
@@ -520,8 +540,8 @@ func genDropWidth(t *rapid.T) (drawn, error) {
 		floor += 0.5 * x * x
 	}
 	eta := smallStep(N, phi)
-	l0, _ := model.Loss(n, phi)
-	return drawn{net: n, phi: phi, eta: eta, steps: 1000, eps: 1e-4 * l0, floor: floor, kept: func(m StartMeasures) error {
+	scale := lossScale(phi)
+	return drawn{net: n, phi: phi, eta: eta, steps: 1000, eps: 1e-4 * scale, floor: floor, kept: func(m StartMeasures) error {
 		// 0-balanced up to the rounding of Procedure 1's products.
 		if !(m.Imbalance <= 1e-12*math.Max(1, m.PhiF)) {
 			return fmt.Errorf("start not balanced: δ = %.3g", m.Imbalance)

@@ -1,6 +1,7 @@
 package counterexamples
 
 import (
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -115,5 +116,29 @@ func TestReplaySaved(t *testing.T) {
 			t.Fatalf("%s: the saved start does not violate %s", p, cs.Hypothesis)
 		}
 		t.Logf("%s: %s (size %d) still %s: %s", p, cs.Name, cs.Size(), cs.Mode, o.Detail)
+	}
+}
+
+// TestFalsifyControls restores each search's dropped hypothesis: rapid must
+// then find no counterexample. For drop-margin (Φ positive definite) and
+// drop-width (A1 holds) the cases must actually converge within the
+// budget; for drop-balance and drop-step the restored cases are Theorem 1
+// cases at T1's tiny η, which cannot converge within 300 steps and count
+// as inconclusive, but none may fail.
+func TestFalsifyControls(t *testing.T) {
+	for _, s := range Searches() {
+		t.Run(s.Name, func(t *testing.T) {
+			f, err := s.Run(Options{Control: true})
+			if !errors.Is(err, ErrNoCounterexample) {
+				t.Fatalf("control should find nothing; got %v\n%s", err, f.Rapid)
+			}
+			t.Logf("control: %d cases, %d converged, %d failed, %d inconclusive", f.Cases, f.Converged, f.Failed, f.Inconclusive)
+			if f.Cases == 0 || f.Failed != 0 {
+				t.Fatalf("control counts wrong: %+v", f)
+			}
+			if (s.Hypothesis == Margin || s.Hypothesis == Width) && f.Converged != f.Cases {
+				t.Fatalf("control cases should all converge within the budget: %d of %d", f.Converged, f.Cases)
+			}
+		})
 	}
 }
