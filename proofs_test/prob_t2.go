@@ -13,9 +13,10 @@ package proofs
 // own step size (s²d_0)^{4−2/N}/(10⁵N³‖Φ‖^{10−6/N}) and horizon, and
 // Theorem 1's at the measured margin c ≈ ‖Φ‖/(2ad_0) ≤ 5e-5‖Φ‖, need
 // 10¹⁵ steps and more; they are computed and logged, not run. The
-// affordable check runs η = 1/(4N‖Φ‖^{2−2/N}) (an eighth of the
-// end-to-end stability limit 2/(N‖Φ‖^{2−2/N}) at the optimum) for at most
-// t2GDBudget steps and asserts, at every step:
+// affordable check runs GD through model.Run at η = 1/(4N‖Φ‖^{2−2/N}) (an
+// eighth of the end-to-end stability limit 2/(N‖Φ‖^{2−2/N}) at the
+// optimum) for at most t2GDBudget steps, recording every step, and
+// asserts, at every step:
 //   - the loss never increases (L1's qualitative conclusion);
 //   - ℓ(t) ≤ ℓ(0)(1 − η c^{2(N−1)/N})^t, Theorem 1's decay envelope with the
 //     measured initial margin c, at the run's η;
@@ -216,44 +217,51 @@ func probT2GDCheck(cfg probT2GDConfig) func(model.Stepper, *Stats) func(*rapid.T
 				N, probFmtDims(c.Dims), phiNorm, c.A, s, cm, want, eta, cfg.budget, eps,
 				t2Eta, T2Horizon(t2Eta, s, d0, N, phiNorm, eps), invariants.EtaBound(cm, N, phiNorm),
 				invariants.Horizon(l0, eps, invariants.EtaBound(cm, N, phiNorm), cm, N))
+			res, err := model.Run(impl, net, phiM, model.RunConfig{Eta: eta, MaxSteps: cfg.budget, Epsilon: eps, Stride: 1})
+			if err != nil {
+				t.Fatalf("%s: %v", impl.Name(), err)
+			}
 			tol := t2LossTol(phiNorm, d0)
 			rate1 := eta * math.Pow(cm, 2*(nf-1)/nf)
 			rate2 := eta * math.Pow(phiNorm/2, 2*(nf-1)/nf)
 			prev, env1 := l0, l0
 			t2, env2 := -1, 0.0
-			hit := -1
-			for step := 0; step < cfg.budget; step++ {
-				if _, err := impl.Step(net, phiM, eta); err != nil {
-					t.Fatalf("%s: step %d: %v", impl.Name(), step, err)
+			if tr := res.Trajectory; len(tr) == 0 || tr[0].Step != 0 || math.Abs(tr[0].Loss-l0) > tol {
+				t.Fatalf("%s: the run's ℓ(0) does not match the start's loss %.17g", impl.Name(), l0)
+			}
+			for i, rec := range res.Trajectory[1:] {
+				l := rec.Loss
+				if rec.Step != i+1 {
+					t.Fatalf("%s: trajectory row %d is step %d (stride 1 expected)", impl.Name(), i+1, rec.Step)
 				}
-				l := model.LossOf(net.Product(), phiM)
 				if math.IsNaN(l) || math.IsInf(l, 0) {
-					t.Fatalf("%s: step %d: loss %v", impl.Name(), step+1, l)
+					t.Fatalf("%s: step %d: loss %v", impl.Name(), rec.Step, l)
 				}
 				env1 *= 1 - rate1
 				if l > prev+tol {
-					t.Fatalf("%s: loss increased at step %d: %.17g → %.17g", impl.Name(), step+1, prev, l)
+					t.Fatalf("%s: loss increased at step %d: %.17g → %.17g", impl.Name(), rec.Step, prev, l)
 				}
 				if l > env1+tol {
-					t.Fatalf("%s: ℓ(%d) = %.6g above Theorem 1's envelope ℓ(0)(1 − ηc^{2(N−1)/N})^t = %.6g (c = %.4g)", impl.Name(), step+1, l, env1, cm)
+					t.Fatalf("%s: ℓ(%d) = %.6g above Theorem 1's envelope ℓ(0)(1 − ηc^{2(N−1)/N})^t = %.6g (c = %.4g)", impl.Name(), rec.Step, l, env1, cm)
 				}
 				if t2 >= 0 {
 					env2 *= 1 - rate2
 					if l > env2+tol {
-						t.Fatalf("%s: ℓ(%d) = %.6g above the second-phase envelope ℓ(t₂)(1 − η(‖Φ‖/2)^{2(N−1)/N})^{t−t₂} = %.6g (t₂ = %d)", impl.Name(), step+1, l, env2, t2)
+						t.Fatalf("%s: ℓ(%d) = %.6g above the second-phase envelope ℓ(t₂)(1 − η(‖Φ‖/2)^{2(N−1)/N})^{t−t₂} = %.6g (t₂ = %d)", impl.Name(), rec.Step, l, env2, t2)
 					}
 				} else if l <= phiNorm*phiNorm/8 {
-					t2, env2 = step+1, l
+					t2, env2 = rec.Step, l
 				}
 				prev = l
-				if l <= eps {
-					hit = step + 1
-					break
-				}
 			}
-			if hit < 0 {
+			hit := res.HitStep
+			if res.Status != model.StatusConverged || hit < 0 {
 				st.Slack(-1)
-				t.Fatalf("%s: GD did not reach ℓ ≤ %.3g within %d steps (ℓ = %.6g; second phase began at step %d)", impl.Name(), eps, cfg.budget, prev, t2)
+				t.Fatalf("%s: GD did not reach ℓ ≤ %.3g within %d steps (status %s, ℓ = %.6g; second phase began at step %d)", impl.Name(), eps, cfg.budget, res.Status, res.FinalLoss, t2)
+			}
+			// ℓ(HitStep) ≤ ε, measured independently of the run loop.
+			if hit < len(res.Trajectory) && res.Trajectory[hit].Loss > eps {
+				t.Fatalf("%s: run reports ℓ ≤ ε at step %d but recorded ℓ = %.6g", impl.Name(), hit, res.Trajectory[hit].Loss)
 			}
 			st.Slack(float64(cfg.budget-hit) / float64(cfg.budget)) // the unused share of the step budget
 			t.Logf("T2 GD: ℓ ≤ ε at step %d (second phase from step %d)", hit, t2)
