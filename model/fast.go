@@ -362,12 +362,45 @@ func (ws *fastWS) stepThinInput(ph blas64.General, eta float64) (float64, error)
 func axpyGeneral(alpha float64, x, y blas64.General) {
 	for i := 0; i < y.Rows; i++ {
 		yr := y.Data[i*y.Stride : i*y.Stride+y.Cols]
-		xr := x.Data[i*x.Stride : i*x.Stride+y.Cols]
-		xr = xr[:len(yr)]
-		for k, v := range xr {
-			yr[k] += alpha * v
-		}
+		axpy(alpha, x.Data[i*x.Stride:i*x.Stride+y.Cols], yr)
 	}
+}
+
+// fastVecMin is the vector length from which axpy and dot use the AVX2
+// kernels (below it the call overhead outweighs the vector width).
+const fastVecMin = 8
+
+// axpy sets y += α x (len(y) ≥ len(x)).
+func axpy(alpha float64, x, y []float64) {
+	if haveAVX2FMA && len(x) >= fastVecMin {
+		axpyAVX2(alpha, x, y[:len(x)])
+		return
+	}
+	axpyGo(alpha, x, y)
+}
+
+// dot is Σ x_i y_i over len(x) (len(y) ≥ len(x)).
+func dot(x, y []float64) float64 {
+	if haveAVX2FMA && len(x) >= fastVecMin {
+		return dotAVX2(x, y[:len(x)])
+	}
+	return dotGo(x, y)
+}
+
+func axpyGo(alpha float64, x, y []float64) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
+
+func dotGo(x, y []float64) float64 {
+	y = y[:len(x)]
+	var s float64
+	for i, v := range x {
+		s += v * y[i]
+	}
+	return s
 }
 
 // gemm sets C = α op(A) op(B) (add = false) or C += α op(A) op(B) (add =
@@ -379,6 +412,10 @@ func gemm(tA, tB bool, alpha float64, a, b blas64.General, add bool, c blas64.Ge
 	if tA {
 		k = a.Rows
 	}
+	if haveAVX2FMA && ((!tB && n >= 2*fastVecMin) || (tB && k >= 2*fastVecMin)) {
+		loopGemm(tA, tB, m, n, k, alpha, a, b, add, c)
+		return
+	}
 	if m*n*k >= fastBLASMin {
 		gemmBLAS(tA, tB, m, n, k, alpha, a, b, add, c)
 		return
@@ -387,104 +424,161 @@ func gemm(tA, tB bool, alpha float64, a, b blas64.General, add bool, c blas64.Ge
 		loopGemm(tA, tB, m, n, k, alpha, a, b, add, c)
 		return
 	}
-	// Element strides: op(A)(i, l) = a[i*ars + l*acs], op(B)(l, j) =
-	// b[l*brs + j*bcs].
-	ars, acs := a.Stride, 1
-	if tA {
-		ars, acs = 1, a.Stride
-	}
-	brs, bcs := b.Stride, 1
-	if tB {
-		brs, bcs = 1, b.Stride
-	}
-	smallGemm(m, n, k, alpha, a.Data, ars, acs, b.Data, brs, bcs, add, c.Data, c.Stride)
+	smallGemm(tA, tB, m, n, k, alpha, a, b, add, c)
 }
 
-// smallGemm is C (+)= α op(A) op(B) with op(A)(i,l) = a[i*ars + l*acs] and
-// op(B)(l,j) = b[l*brs + j*bcs], blocked 2×4 in registers: each pass over
-// l loads 2 + 4 values for 8 multiply-adds and stores C once per block.
-func smallGemm(m, n, k int, alpha float64, a []float64, ars, acs int, b []float64, brs, bcs int, add bool, c []float64, ldc int) {
+// smallGemm is C (+)= α op(A) op(B) blocked 2×4 in registers: each pass
+// over l loads 2 + 4 values for 8 multiply-adds, and C is written once per
+// block. The inner loops are specialised per transpose case so that the
+// operands are read through re-sliced rows (one bounds check per row, not
+// per element).
+func smallGemm(tA, tB bool, m, n, k int, alpha float64, a, b blas64.General, add bool, c blas64.General) {
+	var s [8]float64
 	i := 0
 	for ; i+2 <= m; i += 2 {
-		c0 := c[i*ldc : i*ldc+n]
-		c1 := c[(i+1)*ldc : (i+1)*ldc+n]
-		c1 = c1[:len(c0)]
 		j := 0
 		for ; j+4 <= n; j += 4 {
-			var s00, s01, s02, s03, s10, s11, s12, s13 float64
-			ai, bj := i*ars, j*bcs
-			for l := 0; l < k; l++ {
-				a0 := a[ai+l*acs]
-				a1 := a[ai+ars+l*acs]
-				bl := bj + l*brs
-				b0 := b[bl]
-				b1 := b[bl+bcs]
-				b2 := b[bl+2*bcs]
-				b3 := b[bl+3*bcs]
-				s00 += a0 * b0
-				s01 += a0 * b1
-				s02 += a0 * b2
-				s03 += a0 * b3
-				s10 += a1 * b0
-				s11 += a1 * b1
-				s12 += a1 * b2
-				s13 += a1 * b3
+			switch {
+			case !tA && !tB:
+				s = blockNN(a.Data[i*a.Stride:i*a.Stride+k], a.Data[(i+1)*a.Stride:(i+1)*a.Stride+k], b.Data, j, b.Stride)
+			case tA && !tB:
+				s = blockTN(a.Data, i, a.Stride, b.Data, j, b.Stride, k)
+			case !tA && tB:
+				s = blockNT(a.Data[i*a.Stride:i*a.Stride+k], a.Data[(i+1)*a.Stride:(i+1)*a.Stride+k], b.Data, j, b.Stride)
+			default:
+				for q := range s {
+					var v float64
+					for l := 0; l < k; l++ {
+						v += a.Data[l*a.Stride+i+q/4] * b.Data[(j+q%4)*b.Stride+l]
+					}
+					s[q] = v
+				}
 			}
-			cc0 := c0[j : j+4]
-			cc1 := c1[j : j+4]
+			c0 := c.Data[i*c.Stride+j : i*c.Stride+j+4]
+			c1 := c.Data[(i+1)*c.Stride+j : (i+1)*c.Stride+j+4]
 			if add {
-				cc0[0] += alpha * s00
-				cc0[1] += alpha * s01
-				cc0[2] += alpha * s02
-				cc0[3] += alpha * s03
-				cc1[0] += alpha * s10
-				cc1[1] += alpha * s11
-				cc1[2] += alpha * s12
-				cc1[3] += alpha * s13
+				c0[0] += alpha * s[0]
+				c0[1] += alpha * s[1]
+				c0[2] += alpha * s[2]
+				c0[3] += alpha * s[3]
+				c1[0] += alpha * s[4]
+				c1[1] += alpha * s[5]
+				c1[2] += alpha * s[6]
+				c1[3] += alpha * s[7]
 			} else {
-				cc0[0] = alpha * s00
-				cc0[1] = alpha * s01
-				cc0[2] = alpha * s02
-				cc0[3] = alpha * s03
-				cc1[0] = alpha * s10
-				cc1[1] = alpha * s11
-				cc1[2] = alpha * s12
-				cc1[3] = alpha * s13
+				c0[0] = alpha * s[0]
+				c0[1] = alpha * s[1]
+				c0[2] = alpha * s[2]
+				c0[3] = alpha * s[3]
+				c1[0] = alpha * s[4]
+				c1[1] = alpha * s[5]
+				c1[2] = alpha * s[6]
+				c1[3] = alpha * s[7]
 			}
 		}
 		for ; j < n; j++ {
-			var s0, s1 float64
-			ai, bj := i*ars, j*bcs
-			for l := 0; l < k; l++ {
-				bv := b[bj+l*brs]
-				s0 += a[ai+l*acs] * bv
-				s1 += a[ai+ars+l*acs] * bv
-			}
-			if add {
-				c0[j] += alpha * s0
-				c1[j] += alpha * s1
-			} else {
-				c0[j] = alpha * s0
-				c1[j] = alpha * s1
+			for ii := i; ii < i+2; ii++ {
+				gemmEntry(tA, tB, ii, j, k, alpha, a, b, add, c)
 			}
 		}
 	}
 	for ; i < m; i++ {
-		cr := c[i*ldc : i*ldc+n]
-		ai := i * ars
-		for j := range cr {
-			var s float64
-			bj := j * bcs
-			for l := 0; l < k; l++ {
-				s += a[ai+l*acs] * b[bj+l*brs]
-			}
-			if add {
-				cr[j] += alpha * s
-			} else {
-				cr[j] = alpha * s
-			}
+		for j := 0; j < n; j++ {
+			gemmEntry(tA, tB, i, j, k, alpha, a, b, add, c)
 		}
 	}
+}
+
+// gemmEntry computes one entry C[i,j] (+)= α Σ_l op(A)(i,l) op(B)(l,j).
+func gemmEntry(tA, tB bool, i, j, k int, alpha float64, a, b blas64.General, add bool, c blas64.General) {
+	ai, al := i*a.Stride, 1
+	if tA {
+		ai, al = i, a.Stride
+	}
+	bj, bl := j, b.Stride
+	if tB {
+		bj, bl = j*b.Stride, 1
+	}
+	var v float64
+	for l := 0; l < k; l++ {
+		v += a.Data[ai] * b.Data[bj]
+		ai += al
+		bj += bl
+	}
+	if add {
+		c.Data[i*c.Stride+j] += alpha * v
+	} else {
+		c.Data[i*c.Stride+j] = alpha * v
+	}
+}
+
+// blockNN returns Σ_l a_r[l] B[l, j..j+3] for the rows a0, a1 (length k)
+// of A, B row-major with stride ldb.
+func blockNN(a0, a1, b []float64, j, ldb int) (s [8]float64) {
+	a1 = a1[:len(a0)]
+	var s00, s01, s02, s03, s10, s11, s12, s13 float64
+	ib := j
+	for l, x0 := range a0 {
+		x1 := a1[l]
+		bl := b[ib : ib+4 : ib+4]
+		s00 += x0 * bl[0]
+		s01 += x0 * bl[1]
+		s02 += x0 * bl[2]
+		s03 += x0 * bl[3]
+		s10 += x1 * bl[0]
+		s11 += x1 * bl[1]
+		s12 += x1 * bl[2]
+		s13 += x1 * bl[3]
+		ib += ldb
+	}
+	return [8]float64{s00, s01, s02, s03, s10, s11, s12, s13}
+}
+
+// blockTN returns Σ_l A[l, i..i+1] ⊗ B[l, j..j+3] (A is k×m, row-major).
+func blockTN(a []float64, i, lda int, b []float64, j, ldb, k int) (s [8]float64) {
+	var s00, s01, s02, s03, s10, s11, s12, s13 float64
+	ia, ib := i, j
+	for l := 0; l < k; l++ {
+		al := a[ia : ia+2 : ia+2]
+		bl := b[ib : ib+4 : ib+4]
+		x0, x1 := al[0], al[1]
+		s00 += x0 * bl[0]
+		s01 += x0 * bl[1]
+		s02 += x0 * bl[2]
+		s03 += x0 * bl[3]
+		s10 += x1 * bl[0]
+		s11 += x1 * bl[1]
+		s12 += x1 * bl[2]
+		s13 += x1 * bl[3]
+		ia += lda
+		ib += ldb
+	}
+	return [8]float64{s00, s01, s02, s03, s10, s11, s12, s13}
+}
+
+// blockNT returns the dot products of the rows a0, a1 (length k) of A with
+// the rows j..j+3 of B (B row-major with stride ldb, so op(B) = Bᵀ).
+func blockNT(a0, a1, b []float64, j, ldb int) (s [8]float64) {
+	k := len(a0)
+	a1 = a1[:k]
+	b0 := b[j*ldb : j*ldb+k]
+	b1 := b[(j+1)*ldb : (j+1)*ldb+k]
+	b2 := b[(j+2)*ldb : (j+2)*ldb+k]
+	b3 := b[(j+3)*ldb : (j+3)*ldb+k]
+	var s00, s01, s02, s03, s10, s11, s12, s13 float64
+	for l, x0 := range a0 {
+		x1 := a1[l]
+		y0, y1, y2, y3 := b0[l], b1[l], b2[l], b3[l]
+		s00 += x0 * y0
+		s01 += x0 * y1
+		s02 += x0 * y2
+		s03 += x0 * y3
+		s10 += x1 * y0
+		s11 += x1 * y1
+		s12 += x1 * y2
+		s13 += x1 * y3
+	}
+	return [8]float64{s00, s01, s02, s03, s10, s11, s12, s13}
 }
 
 // loopGemm is gemm by rows (axpy and dot forms), for thin products (a
@@ -503,12 +597,7 @@ func loopGemm(tA, tB bool, m, n, k int, alpha float64, a, b blas64.General, add 
 			cr := c.Data[i*c.Stride : i*c.Stride+n]
 			ar := a.Data[i*a.Stride : i*a.Stride+k]
 			for l, av := range ar {
-				t := alpha * av
-				br := b.Data[l*b.Stride : l*b.Stride+n]
-				br = br[:len(cr)]
-				for jj, bv := range br {
-					cr[jj] += t * bv
-				}
+				axpy(alpha*av, b.Data[l*b.Stride:l*b.Stride+n], cr)
 			}
 		}
 	case !tA && tB: // C[i,j] += α A[i,:]·B[j,:]
@@ -516,13 +605,7 @@ func loopGemm(tA, tB bool, m, n, k int, alpha float64, a, b blas64.General, add 
 			cr := c.Data[i*c.Stride : i*c.Stride+n]
 			ar := a.Data[i*a.Stride : i*a.Stride+k]
 			for jj := range cr {
-				br := b.Data[jj*b.Stride : jj*b.Stride+k]
-				br = br[:len(ar)]
-				var sum float64
-				for l, av := range ar {
-					sum += av * br[l]
-				}
-				cr[jj] += alpha * sum
+				cr[jj] += alpha * dot(ar, b.Data[jj*b.Stride:jj*b.Stride+k])
 			}
 		}
 	case tA && !tB: // C[i,:] += α Σ_l A[l,i] B[l,:]
@@ -530,12 +613,7 @@ func loopGemm(tA, tB bool, m, n, k int, alpha float64, a, b blas64.General, add 
 			ar := a.Data[l*a.Stride : l*a.Stride+m]
 			br := b.Data[l*b.Stride : l*b.Stride+n]
 			for i, av := range ar {
-				t := alpha * av
-				cr := c.Data[i*c.Stride : i*c.Stride+n]
-				cr = cr[:len(br)]
-				for jj, bv := range br {
-					cr[jj] += t * bv
-				}
+				axpy(alpha*av, br, c.Data[i*c.Stride:i*c.Stride+n])
 			}
 		}
 	default: // not used by Step; kept for completeness

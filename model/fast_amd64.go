@@ -1,0 +1,36 @@
+//go:build amd64 && !purego
+
+package model
+
+// AVX2+FMA kernels (fast_amd64.s) for the innermost loops of Fast, used
+// when the CPU and OS support them; the pure-Go loops are the fallback
+// (and the only path under the purego build tag or on other GOARCHes).
+
+//go:noescape
+func axpyAVX2(alpha float64, x, y []float64)
+
+//go:noescape
+func dotAVX2(x, y []float64) float64
+
+func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+
+func xgetbv() (eax, edx uint32)
+
+// haveAVX2FMA reports AVX2 and FMA3 support with YMM state enabled by the
+// OS (CPUID.1:ECX.{FMA,OSXSAVE,AVX}, XCR0 bits 1–2, CPUID.7.0:EBX.AVX2).
+var haveAVX2FMA = func() bool {
+	maxID, _, _, _ := cpuid(0, 0)
+	if maxID < 7 {
+		return false
+	}
+	_, _, ecx1, _ := cpuid(1, 0)
+	const fma, osxsave, avx = 1 << 12, 1 << 27, 1 << 28
+	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
+		return false
+	}
+	if xcr0, _ := xgetbv(); xcr0&6 != 6 {
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	return ebx7&(1<<5) != 0
+}()
