@@ -362,8 +362,11 @@ func (c Case) String() string {
 	fmt.Fprintf(&b, "  run: %s after %d of %d steps; ℓ(0) = %.6g, min ℓ = %.6g at t = %d, last finite ℓ = %.6g at t = %d; ε = %.3g\n",
 		c.Curve.Status, c.Curve.Steps, c.Steps, c.Curve.Initial, c.Curve.Min, c.Curve.MinStep, c.Curve.LastFinite, c.Curve.LastStep, c.Epsilon)
 	fmt.Fprintf(&b, "  failure mode: %s", c.Mode)
-	if c.Mode == Floor || c.Mode == Stalls {
-		fmt.Fprintf(&b, " (floor %.6g)", c.Floor)
+	switch c.Mode {
+	case Floor:
+		fmt.Fprintf(&b, " (proven floor %.6g)", c.Floor)
+	case Stalls:
+		fmt.Fprintf(&b, " (critical point at ℓ = %.6g)", c.Curve.LastFinite)
 	}
 	b.WriteString("\n  loss curve:")
 	for _, s := range c.Curve.Samples {

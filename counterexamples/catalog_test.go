@@ -68,3 +68,55 @@ func TestCatalogPlantedBug(t *testing.T) {
 		t.Logf("planted bug detected: %v", err)
 	}
 }
+
+// TestCaseBadInput: malformed cases and files give errors, not panics.
+func TestCaseBadInput(t *testing.T) {
+	good, err := Catalog()[0].Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := []func(c *Case){
+		func(c *Case) { c.Layers = nil },
+		func(c *Case) { c.Phi = nil },
+		func(c *Case) { c.Phi = [][]float64{{1, 2}} },
+		func(c *Case) { c.Layers[0] = [][]float64{{1}} },
+		func(c *Case) { c.Steps = 0 },
+		func(c *Case) { c.Eta = -1 },
+		func(c *Case) { c.Epsilon = 0 },
+	}
+	for i, mutate := range bad {
+		c := good
+		c.Layers = append([][][]float64(nil), good.Layers...)
+		mutate(&c)
+		if _, err := c.Replay(nil); err == nil {
+			t.Fatalf("malformed case %d replayed without error", i)
+		}
+	}
+	if _, err := LoadCase("testdata/does-not-exist.json"); err == nil {
+		t.Fatal("missing file should fail")
+	}
+	if _, _, err := (Entry{Name: "empty"}).Run(nil); err == nil {
+		t.Fatal("entry without construction should fail")
+	}
+	if _, err := (Search{Name: "empty"}).Run(Options{}); err == nil {
+		t.Fatal("search without generator should fail")
+	}
+	if _, err := LookupSearch("nope"); err == nil {
+		t.Fatal("unknown search should fail")
+	}
+	if _, err := LookupEntry("nope"); err == nil {
+		t.Fatal("unknown entry should fail")
+	}
+	c5, _ := NewCL5(2, 2, 1)
+	broken := *c5
+	broken.Eigenvalues = broken.Eigenvalues[:1]
+	if _, err := CheckCL5(nil, &broken, 0.1, 10); err == nil {
+		t.Fatal("CL5 with a short eigenvalue list should fail")
+	}
+	c4, _ := NewCL4(2, 2, 0.5, 0.1)
+	broken4 := *c4
+	broken4.N = 3
+	if _, err := CheckCL4(nil, &broken4, 50); err == nil {
+		t.Fatal("CL4 with odd N should fail")
+	}
+}

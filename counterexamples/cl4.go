@@ -165,8 +165,14 @@ func PrecisionLimit(phi mat.Matrix) float64 {
 // PrecisionLimit. The loss never comes below MinLoss > 0 (reported).
 func CheckCL4(impl model.Stepper, c *CL4, steps int) (CL4Report, error) {
 	r := CL4Report{Overflow: -1, From: -1}
-	if c == nil {
-		return r, fmt.Errorf("counterexamples: CheckCL4 needs a CL4 construction")
+	if c == nil || c.Phi == nil {
+		return r, fmt.Errorf("counterexamples: CheckCL4 needs a CL4 construction (use NewCL4)")
+	}
+	if c.N < 2 || c.N%2 != 0 || c.D < 1 || !(c.Eta > 0) || math.IsInf(c.Eta, 0) || math.IsNaN(c.A) || math.IsInf(c.A, 0) || math.IsNaN(c.B) || math.IsInf(c.B, 0) {
+		return r, fmt.Errorf("counterexamples: CL4 needs an even N ≥ 2, d ≥ 1, finite η > 0 and finite entries (got N = %d, d = %d, η = %v, a = %v, b = %v)", c.N, c.D, c.Eta, c.A, c.B)
+	}
+	if pr, pc := c.Phi.Dims(); pr != c.D || pc != c.D {
+		return r, fmt.Errorf("counterexamples: CL4's Φ must be %d×%d", c.D, c.D)
 	}
 	if steps < MaxTransient {
 		return r, fmt.Errorf("counterexamples: CheckCL4 needs a budget K ≥ %d (got %d)", MaxTransient, steps)

@@ -90,6 +90,25 @@ func NewCL5FromEigenvalues(N int, eigs []float64, seed uint64) (*CL5, error) {
 	return &CL5{N: N, D: d, Eigenvalues: slices.Clone(eigs), Lambda: lambda, Basis: q, Phi: phi}, nil
 }
 
+// validate checks the fields a caller may have set by hand.
+func (c *CL5) validate() error {
+	if c == nil || c.Phi == nil || c.Basis == nil {
+		return fmt.Errorf("counterexamples: CheckCL5 needs a CL5 construction (use NewCL5)")
+	}
+	if c.N < 2 || c.N%2 != 0 || c.D < 1 || len(c.Eigenvalues) != c.D {
+		return fmt.Errorf("counterexamples: CL5 needs an even N ≥ 2 and d = len(Eigenvalues) ≥ 1 (got N = %d, d = %d, %d eigenvalues)", c.N, c.D, len(c.Eigenvalues))
+	}
+	for _, m := range [2]*mat.Dense{c.Phi, c.Basis} {
+		if r, k := m.Dims(); r != c.D || k != c.D || !linalg.AllFinite(m) {
+			return fmt.Errorf("counterexamples: CL5's Φ and basis must be finite %d×%d matrices", c.D, c.D)
+		}
+	}
+	if !(c.Lambda > 0) || math.IsInf(c.Lambda, 0) {
+		return fmt.Errorf("counterexamples: CL5 needs λ > 0 finite (got %v)", c.Lambda)
+	}
+	return nil
+}
+
 // Floor is Claim 5's bound λ²/2.
 func (c *CL5) Floor() float64 { return 0.5 * c.Lambda * c.Lambda }
 
@@ -313,8 +332,8 @@ func perturbationGrowth(N int, eta float64, delta, mu []float64) float64 {
 // further).
 func CheckCL5(impl model.Stepper, c *CL5, eta float64, steps int) (CL5Report, error) {
 	r := CL5Report{Eta: eta, Steps: steps, MinLoss: math.Inf(1)}
-	if c == nil || c.Phi == nil || c.Basis == nil {
-		return r, fmt.Errorf("counterexamples: CheckCL5 needs a CL5 construction")
+	if err := c.validate(); err != nil {
+		return r, err
 	}
 	if !(eta > 0) || math.IsInf(eta, 0) || steps < 0 {
 		return r, fmt.Errorf("counterexamples: CheckCL5 needs η > 0 finite and K ≥ 0 (got %v, %d)", eta, steps)
