@@ -128,6 +128,8 @@ type fastWS struct {
 	carry [2]blas64.General
 	e     blas64.General // E = W_{1:N} − Φ
 	phi   blas64.General // copy of Φ when it is not a *mat.Dense
+	// scratch holds a transposed operand for the micro-kernel (≤ d_max²).
+	scratch []float64
 }
 
 func newFastWS(dims []int) *fastWS {
@@ -157,6 +159,7 @@ func newFastWS(dims []int) *fastWS {
 		}
 	}
 	ws.e = newGeneral(dims[N], dims[0])
+	ws.scratch = make([]float64, maxD*maxD)
 	return ws
 }
 
@@ -294,7 +297,7 @@ func (ws *fastWS) stepThinOutput(ph blas64.General, eta float64) (float64, error
 		return ws.chain[j]
 	}
 	for j := N - 2; j >= 0; j-- {
-		gemm(false, false, 1, left(j+1), ws.w[j], false, ws.chain[j])
+		gemm(false, false, 1, left(j+1), ws.w[j], false, ws.chain[j], ws.scratch)
 	}
 	p := ws.w[0] // A_0 = W_{1:N}; W_1 itself when N = 1
 	if N >= 2 {
@@ -313,8 +316,8 @@ func (ws *fastWS) stepThinOutput(ph blas64.General, eta float64) (float64, error
 			break
 		}
 		next := shaped(ws.carry[j%2], r, d[j])
-		gemm(false, true, 1, rj, wj, false, next) // R_{j+1} = R_j W_jᵀ (old W_j)
-		gemm(true, false, -eta, left(j), rj, true, wj)
+		gemm(false, true, 1, rj, wj, false, next, ws.scratch) // R_{j+1} = R_j W_jᵀ (old W_j)
+		gemm(true, false, -eta, left(j), rj, true, wj, ws.scratch)
 		rj = next
 	}
 	return loss, nil
@@ -332,7 +335,7 @@ func (ws *fastWS) stepThinInput(ph blas64.General, eta float64) (float64, error)
 		return ws.chain[j-3]
 	}
 	for j := 2; j <= N; j++ {
-		gemm(false, false, 1, ws.w[j-1], right(j), false, ws.chain[j-2])
+		gemm(false, false, 1, ws.w[j-1], right(j), false, ws.chain[j-2], ws.scratch)
 	}
 	p := ws.w[0] // B_{N+1} = W_{1:N}
 	if N >= 2 {
@@ -351,8 +354,8 @@ func (ws *fastWS) stepThinInput(ph blas64.General, eta float64) (float64, error)
 			break
 		}
 		next := shaped(ws.carry[j%2], d[j-1], s)
-		gemm(true, false, 1, wj, qj, false, next) // Q_{j−1} = W_jᵀ Q_j (old W_j)
-		gemm(false, true, -eta, qj, right(j), true, wj)
+		gemm(true, false, 1, wj, qj, false, next, ws.scratch) // Q_{j−1} = W_jᵀ Q_j (old W_j)
+		gemm(false, true, -eta, qj, right(j), true, wj, ws.scratch)
 		qj = next
 	}
 	return loss, nil
@@ -406,11 +409,25 @@ func dotGo(x, y []float64) float64 {
 // gemm sets C = α op(A) op(B) (add = false) or C += α op(A) op(B) (add =
 // true), op(X) = Xᵀ when the flag is set. Shapes are the callers' to get
 // right; C never aliases A or B.
-func gemm(tA, tB bool, alpha float64, a, b blas64.General, add bool, c blas64.General) {
+func gemm(tA, tB bool, alpha float64, a, b blas64.General, add bool, c blas64.General, scratch []float64) {
 	m, n := c.Rows, c.Cols
 	k := a.Cols
 	if tA {
 		k = a.Rows
+	}
+	if haveAVX2FMA && m >= 4 && n >= 8 && k >= 4 {
+		if tB { // the micro-kernel wants op(B) row-major: transpose B once
+			t := blas64.General{Rows: k, Cols: n, Stride: n, Data: scratch[:k*n]}
+			for l := 0; l < k; l++ {
+				row := t.Data[l*n : l*n+n]
+				for jj := range row {
+					row[jj] = b.Data[jj*b.Stride+l]
+				}
+			}
+			b = t
+		}
+		kernGemm(tA, m, n, k, alpha, a, b, add, c)
+		return
 	}
 	if haveAVX2FMA && ((!tB && n >= 2*fastVecMin) || (tB && k >= 2*fastVecMin)) {
 		loopGemm(tA, tB, m, n, k, alpha, a, b, add, c)
@@ -579,6 +596,32 @@ func blockNT(a0, a1, b []float64, j, ldb int) (s [8]float64) {
 		s13 += x1 * y3
 	}
 	return [8]float64{s00, s01, s02, s03, s10, s11, s12, s13}
+}
+
+// kernGemm is C (+)= α op(A) B (B not transposed) with the 4×8 AVX2
+// micro-kernel over the full blocks and the Go loops on the edges.
+func kernGemm(tA bool, m, n, k int, alpha float64, a, b blas64.General, add bool, c blas64.General) {
+	ars, acs := a.Stride, 1
+	if tA {
+		ars, acs = 1, a.Stride
+	}
+	m4, n8 := m&^3, n&^7
+	for i := 0; i < m4; i += 4 {
+		ad := a.Data[i*ars:]
+		for j := 0; j < n8; j += 8 {
+			kern4x8(k, alpha, add, ad, ars, acs, b.Data[j:], b.Stride, c.Data[i*c.Stride+j:], c.Stride)
+		}
+	}
+	if n8 < n { // right edge: rows [0, m4), columns [n8, n)
+		bs := blas64.General{Rows: k, Cols: n - n8, Stride: b.Stride, Data: b.Data[n8:]}
+		cs := blas64.General{Rows: m4, Cols: n - n8, Stride: c.Stride, Data: c.Data[n8:]}
+		loopGemm(tA, false, m4, n-n8, k, alpha, a, bs, add, cs)
+	}
+	if m4 < m { // bottom edge: rows [m4, m), all columns
+		as := blas64.General{Stride: a.Stride, Data: a.Data[m4*ars:]}
+		cs := blas64.General{Rows: m - m4, Cols: n, Stride: c.Stride, Data: c.Data[m4*c.Stride:]}
+		loopGemm(tA, false, m-m4, n, k, alpha, as, b, add, cs)
+	}
 }
 
 // loopGemm is gemm by rows (axpy and dot forms), for thin products (a

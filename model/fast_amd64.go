@@ -34,3 +34,10 @@ var haveAVX2FMA = func() bool {
 	_, ebx7, _, _ := cpuid(7, 0)
 	return ebx7&(1<<5) != 0
 }()
+
+// kern4x8 is the register-blocked AVX2 micro-kernel: a 4×8 block of
+// C (+)= α op(A) B with op(A)(i,l) = a[i*ars + l*acs] (so both A and Aᵀ)
+// and B row-major (b[l*ldb + j]). See fast_amd64.s.
+//
+//go:noescape
+func kern4x8(k int, alpha float64, add bool, a []float64, ars, acs int, b []float64, ldb int, c []float64, ldc int)

@@ -139,3 +139,97 @@ dot_checktail:
 	VMOVSD  X0, ret+48(FP)
 	VZEROUPPER
 	RET
+
+// func kern4x8(k int, alpha float64, add bool, a []float64, ars, acs int, b []float64, ldb int, c []float64, ldc int)
+// For i < 4, j < 8: S[i][j] = Σ_{l<k} a[i*ars + l*acs] · b[l*ldb + j], then
+// C[i*ldc + j] = α S[i][j] (+ C[i*ldc + j] when add). The caller guarantees
+// the index ranges are inside the slices.
+TEXT ·kern4x8(SB), NOSPLIT, $0-128
+	MOVQ   k+0(FP), CX
+	MOVQ   a_base+24(FP), SI
+	MOVQ   ars+48(FP), R8
+	SHLQ   $3, R8
+	MOVQ   acs+56(FP), R9
+	SHLQ   $3, R9
+	MOVQ   b_base+64(FP), DI
+	MOVQ   ldb+88(FP), R10
+	SHLQ   $3, R10
+	LEAQ   (SI)(R8*1), R11
+	LEAQ   (SI)(R8*2), R12
+	LEAQ   (R12)(R8*1), R13
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	TESTQ  CX, CX
+	JEQ    k48_store
+
+k48_loop:
+	VMOVUPD      (DI), Y8
+	VMOVUPD      32(DI), Y9
+	VBROADCASTSD (SI), Y10
+	VBROADCASTSD (R11), Y11
+	VFMADD231PD  Y8, Y10, Y0
+	VFMADD231PD  Y9, Y10, Y1
+	VFMADD231PD  Y8, Y11, Y2
+	VFMADD231PD  Y9, Y11, Y3
+	VBROADCASTSD (R12), Y10
+	VBROADCASTSD (R13), Y11
+	VFMADD231PD  Y8, Y10, Y4
+	VFMADD231PD  Y9, Y10, Y5
+	VFMADD231PD  Y8, Y11, Y6
+	VFMADD231PD  Y9, Y11, Y7
+	ADDQ         R9, SI
+	ADDQ         R9, R11
+	ADDQ         R9, R12
+	ADDQ         R9, R13
+	ADDQ         R10, DI
+	DECQ         CX
+	JNE          k48_loop
+
+k48_store:
+	MOVQ         c_base+96(FP), DX
+	MOVQ         ldc+120(FP), R14
+	SHLQ         $3, R14
+	VBROADCASTSD alpha+8(FP), Y12
+	VMULPD       Y12, Y0, Y0
+	VMULPD       Y12, Y1, Y1
+	VMULPD       Y12, Y2, Y2
+	VMULPD       Y12, Y3, Y3
+	VMULPD       Y12, Y4, Y4
+	VMULPD       Y12, Y5, Y5
+	VMULPD       Y12, Y6, Y6
+	VMULPD       Y12, Y7, Y7
+	MOVBLZX      add+16(FP), AX
+	TESTQ        AX, AX
+	JEQ          k48_write
+	LEAQ         (DX)(R14*1), R11
+	LEAQ         (DX)(R14*2), R12
+	LEAQ         (R12)(R14*1), R13
+	VADDPD       (DX), Y0, Y0
+	VADDPD       32(DX), Y1, Y1
+	VADDPD       (R11), Y2, Y2
+	VADDPD       32(R11), Y3, Y3
+	VADDPD       (R12), Y4, Y4
+	VADDPD       32(R12), Y5, Y5
+	VADDPD       (R13), Y6, Y6
+	VADDPD       32(R13), Y7, Y7
+
+k48_write:
+	LEAQ    (DX)(R14*1), R11
+	LEAQ    (DX)(R14*2), R12
+	LEAQ    (R12)(R14*1), R13
+	VMOVUPD Y0, (DX)
+	VMOVUPD Y1, 32(DX)
+	VMOVUPD Y2, (R11)
+	VMOVUPD Y3, 32(R11)
+	VMOVUPD Y4, (R12)
+	VMOVUPD Y5, 32(R12)
+	VMOVUPD Y6, (R13)
+	VMOVUPD Y7, 32(R13)
+	VZEROUPPER
+	RET

@@ -1,0 +1,105 @@
+package model
+
+import (
+	"math"
+	"testing"
+
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// TestFastKernels checks the vector kernels (assembly where available)
+// against plain loops on every length 0..69, and gemm in every transpose
+// combination and dispatch path against a naive triple loop. The tier is
+// γ_k Σ_l |a||b| per entry (k the inner length, u = 2⁻⁵³) — the standard
+// bound for any summation order.
+func TestFastKernels(t *testing.T) {
+	t.Logf("AVX2+FMA kernels in use: %v", haveAVX2FMA)
+	rng := NewRand(3)
+	for n := 0; n < 70; n++ {
+		x := make([]float64, n+3)
+		y := make([]float64, n+3)
+		for i := range x {
+			x[i], y[i] = rng.NormFloat64(), rng.NormFloat64()
+		}
+		y2 := append([]float64(nil), y...)
+		axpy(0.7, x[:n], y)
+		axpyGo(0.7, x[:n], y2)
+		for i := range y {
+			if math.Abs(y[i]-y2[i]) > 2*0x1p-53*(math.Abs(y2[i])+0.7*math.Abs(x[i])) {
+				t.Fatalf("axpy n=%d i=%d: %v vs %v", n, i, y[i], y2[i])
+			}
+		}
+		var abs float64
+		for i := 0; i < n; i++ {
+			abs += math.Abs(x[i] * y[i])
+		}
+		if d := math.Abs(dot(x[:n], y) - dotGo(x[:n], y)); d > 2*float64(n+1)*0x1p-53*abs {
+			t.Fatalf("dot n=%d: differs by %g", n, d)
+		}
+	}
+	gen := func(r, c, stride int) blas64.General {
+		g := blas64.General{Rows: r, Cols: c, Stride: stride, Data: make([]float64, (r-1)*stride+c)}
+		for i := range g.Data {
+			g.Data[i] = rng.NormFloat64()
+		}
+		return g
+	}
+	for _, sz := range [][3]int{{1, 1, 1}, {3, 5, 2}, {4, 8, 4}, {5, 9, 7}, {8, 8, 8}, {13, 17, 11}, {2, 40, 30}, {33, 70, 65}, {1, 128, 32}, {70, 33, 129}} {
+		m, n, k := sz[0], sz[1], sz[2]
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				for _, add := range []bool{false, true} {
+					var a, b blas64.General
+					if tA {
+						a = gen(k, m, m+1)
+					} else {
+						a = gen(m, k, k+2)
+					}
+					if tB {
+						b = gen(n, k, k+3)
+					} else {
+						b = gen(k, n, n+1)
+					}
+					c := gen(m, n, n+2)
+					c0 := append([]float64(nil), c.Data...)
+					gemm(tA, tB, -0.5, a, b, add, c, make([]float64, k*n))
+					at := func(i, l int) float64 {
+						if tA {
+							return a.Data[l*a.Stride+i]
+						}
+						return a.Data[i*a.Stride+l]
+					}
+					bt := func(l, j int) float64 {
+						if tB {
+							return b.Data[j*b.Stride+l]
+						}
+						return b.Data[l*b.Stride+j]
+					}
+					for i := 0; i < m; i++ {
+						for j := 0; j < n; j++ {
+							var s, abs float64
+							for l := 0; l < k; l++ {
+								s += at(i, l) * bt(l, j)
+								abs += math.Abs(at(i, l) * bt(l, j))
+							}
+							want := -0.5 * s
+							if add {
+								want += c0[i*c.Stride+j]
+							}
+							tol := 2*float64(k+2)*0x1p-53*(0.5*abs) + 0x1p-52*math.Abs(want)
+							if got := c.Data[i*c.Stride+j]; math.Abs(got-want) > tol {
+								t.Fatalf("gemm %v tA=%v tB=%v add=%v [%d,%d]: %v want %v", sz, tA, tB, add, i, j, got, want)
+							}
+						}
+						// Padding between rows is untouched.
+						for j := n; j < c.Stride && i < m-1; j++ {
+							if c.Data[i*c.Stride+j] != c0[i*c.Stride+j] {
+								t.Fatalf("gemm %v wrote outside C", sz)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
