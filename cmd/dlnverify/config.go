@@ -64,6 +64,14 @@ func (e *etaSpec) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// MarshalJSON writes the step as a number, or "t1".
+func (e etaSpec) MarshalJSON() ([]byte, error) {
+	if e.t1 {
+		return []byte(`"t1"`), nil
+	}
+	return json.Marshal(e.value)
+}
+
 func (e *etaSpec) String() string {
 	if e == nil {
 		return ""

@@ -58,10 +58,10 @@ func writePlot(path string, r trainResult) error {
 	dc := draw.New(canvas)
 	tiles := draw.Tiles{Rows: 2, Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4),
 		PadRight: vg.Points(8), PadY: vg.Points(12)}
-	plots := [][]*plot.Plot{{lossPlot}, {imbPlot}}
-	cs := plot.Align(plots, tiles, dc)
-	lossPlot.Draw(cs[0][0])
-	imbPlot.Draw(cs[1][0])
+	// Each panel draws in its own tile (plot.Align would line up the data
+	// areas but leaves the legend floating over the title).
+	lossPlot.Draw(tiles.At(dc, 0, 0))
+	imbPlot.Draw(tiles.At(dc, 0, 1))
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("--plot: %w", err)
@@ -110,11 +110,16 @@ func lossPanel(r trainResult) (*plot.Plot, error) {
 	}
 	p.Title.Text = fmt.Sprintf("%s, N = %d, dims %v, η = %.3g: %s after %d steps", method, r.N, r.Dims, float64(r.Eta), r.Status, r.StepsRun)
 	p.X.Label.Text = xLabel(r)
-	p.Y.Label.Text = "loss ½‖W_{1:N} − Φ‖²_F"
+	p.Y.Label.Text = "loss ℓ(t)"
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = decadeTicks{}
-	p.Legend.Top, p.Legend.Left = false, true
+	// The legend goes where the loss curve is not: bottom-left for a
+	// decreasing loss, top-left for a growing one.
+	p.Legend.Top, p.Legend.Left = float64(r.FinalLoss) > float64(r.InitialLoss) || math.IsNaN(float64(r.FinalLoss)), true
 	p.Legend.XOffs, p.Legend.YOffs = vg.Points(8), vg.Points(6)
+	if p.Legend.Top {
+		p.Legend.YOffs = -vg.Points(6)
+	}
 	p.Add(plotter.NewGrid())
 
 	loss := points(r, func(t trainRecord) float64 { return float64(t.Loss) }, positive)
@@ -205,10 +210,16 @@ func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
 		if (k-k0)%every == 0 {
 			label = strconv.FormatFloat(v, 'g', -1, 64)
 		}
-		ticks = append(ticks, plot.Tick{Value: v, Label: label})
+		// Only ticks inside the range: gonum pads the axis for the labels
+		// of all ticks it is given, drawn or not.
+		if v >= lo && v <= hi {
+			ticks = append(ticks, plot.Tick{Value: v, Label: label})
+		}
 		if every == 1 {
 			for i := 2; i < 10; i++ {
-				ticks = append(ticks, plot.Tick{Value: float64(i) * v})
+				if m := float64(i) * v; m >= lo && m <= hi {
+					ticks = append(ticks, plot.Tick{Value: m})
+				}
 			}
 		}
 	}
