@@ -91,6 +91,27 @@ func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 		ts = append(ts, t)
 	}
+	if b-a <= 2 { // a narrow range: label 2× and 5× too
+		for k := a; k <= b; k++ {
+			for _, f := range []float64{2, 5} {
+				v := f * math.Pow(10, float64(k))
+				if v >= lo && v <= hi {
+					ts = append(ts, plot.Tick{Value: v, Label: fmt.Sprintf("%.0fe%d", f, k)})
+				}
+			}
+		}
+	}
+	return ts
+}
+
+// intTicks labels integers (case numbers).
+type intTicks struct{}
+
+func (intTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	for v := math.Ceil(lo); v <= hi; v++ {
+		ts = append(ts, plot.Tick{Value: v, Label: fmt.Sprint(int(v))})
+	}
 	return ts
 }
 

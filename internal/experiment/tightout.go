@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -93,6 +94,8 @@ func plotTightness(w io.Writer, ext string, cs []TightCase) error {
 		p.X.Label.Text = "case"
 		p.Y.Label.Text = ylabel
 		logAxes(p, false, true)
+		p.X.Tick.Marker = intTicks{}
+		p.X.Min, p.X.Max = -0.5, float64(len(cs))-0.5
 		p.Legend.Top, p.Legend.Left = true, true
 		p.Legend.TextStyle.Font.Size = vg.Points(8)
 		var found, open, ex plotter.XYs
@@ -138,6 +141,14 @@ func plotTightness(w io.Writer, ext string, cs []TightCase) error {
 			}
 		}
 		p.Add(plotter.NewGrid())
+		lo, hi := math.Inf(1), 0.0
+		for _, xy := range append(append(append(plotter.XYs{}, found...), open...), ex...) {
+			lo, hi = math.Min(lo, xy.Y), math.Max(hi, xy.Y)
+		}
+		if hi > 0 {
+			// Headroom above the data for the legend.
+			p.Y.Min, p.Y.Max = lo/3, hi*math.Pow(hi/lo, 0.5)*10
+		}
 		return p, nil
 	}
 	pe, err := mk("step size: max η / T1's η*", "multiple of η*", func(c TightCase) (float64, string) { return c.EtaMultiple, c.EtaStatus },
