@@ -67,7 +67,7 @@ func Catalog() []Entry {
 		},
 		{
 			Name: "T1/large-step", Hypothesis: Step, Claim: "T1", Mode: Diverges,
-			Shows: "N = 2, d = 1, Φ = 1, balanced start w_1 = w_2 = √½ (margin ≈ ½), η = 3 instead of T1's ≈ 5e-6: " +
+			Shows: "N = 2, d = 1, Φ = 1, balanced start w_1 = w_2 = √½ (margin ≈ ½), η = 3 instead of T1's ≈ 2.5e-6: " +
 				"the first step overshoots and the loss diverges",
 			Build: func() (Case, error) {
 				w := math.Sqrt(0.5)
