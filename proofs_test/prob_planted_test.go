@@ -3,9 +3,10 @@ package proofs
 // Planted-bug companions of the probabilistic properties: each runs the
 // same property body with one thing broken and asserts (through the
 // recording rapidtb.Check) that it fails, with the property's own
-// refutation message. The bugs are chosen so that every drawn case exposes
-// them with overwhelming probability (so these tests cannot flake either):
-// see the comment on each.
+// refutation message. The bugs are chosen so that most drawn cases expose
+// them with overwhelming probability, so that even a -short run (20 cases)
+// misses them with negligible probability: these tests do not flake
+// either. See the comment on each.
 
 import (
 	"math"
@@ -72,7 +73,8 @@ func TestCL3_PlantedStdShrunkFails(t *testing.T) {
 
 // L8 with a typo in the bound: (3 − 2F(2/√b₁))/2 for (3 − 4F(2/√b₁))/2.
 // That is ≥ 0.8(1 − ε) for every drawn b₁ ≥ 20, while the margin
-// probability of any rotation-invariant law is < ½.
+// probability of any rotation-invariant law is < ½: every shell case (ε = 0,
+// three kinds in four) and every Gaussian case with small ε exposes it.
 func TestL8_PlantedBoundTypoFails(t *testing.T) {
 	cfg := probL8
 	cfg.key = "planted/L8/typo"
