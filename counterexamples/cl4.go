@@ -255,10 +255,7 @@ func CheckCL4(impl model.Stepper, c *CL4, steps int) (CL4Report, error) {
 		}
 		return lossRate, sizeRate, true
 	}
-	for t0 := 0; t0 <= MaxTransient && t0 < max(len(losses), 1); t0++ {
-		if t0 >= len(losses) { // overflow at t = 0 cannot happen for finite starts
-			break
-		}
+	for t0 := 0; t0 <= MaxTransient && t0 < len(losses); t0++ {
 		if lr, sr, ok := grows(t0); ok {
 			r.From, r.MinLossRatio, r.MinWeightRatio = t0, lr, sr
 			break

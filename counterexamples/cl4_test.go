@@ -159,6 +159,6 @@ func TestCL4_BadInput(t *testing.T) {
 	}
 	cl, _ := NewCL4(2, 1, 0.5, 0.1)
 	if _, err := CheckCL4(nil, cl, 1); err == nil {
-		t.Fatal("a budget shorter than GrowthFrom should fail")
+		t.Fatal("a budget shorter than MaxTransient should fail")
 	}
 }
