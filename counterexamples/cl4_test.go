@@ -73,6 +73,7 @@ func TestCL4_DivergesEveryEtaAndMargin(t *testing.T) {
 // t₀: N = 4, c = 0.01, η = 1.41 has ℓ(3) = 0.31 < ℓ(0) = 0.49 before it
 // blows up (measured), so the property stays on the range.
 func TestCL4_AnyEtaAndMargin(t *testing.T) {
+	valid := 0
 	rapid.Check(t, func(rt *rapid.T) {
 		N := 2 * rapid.IntRange(1, 4).Draw(rt, "halfN")
 		d := rapid.IntRange(1, 4).Draw(rt, "d")
@@ -86,11 +87,20 @@ func TestCL4_AnyEtaAndMargin(t *testing.T) {
 		if err != nil {
 			rt.Fatal(err)
 		}
+		// The one dropped hypothesis, measured: unbalanced beyond T1's δ.
+		if db := invariants.DeltaBound(r.Margin, N, math.Sqrt(float64(d))); !(r.Imbalance > db) {
+			rt.Fatalf("start not unbalanced beyond T1's δ bound %.3g: %s", db, r)
+		}
+		valid++
 		rt.Logf("%s", r)
 		if !r.Holds() {
 			rt.Fatalf("%s", r)
 		}
 	})
+	if valid == 0 {
+		t.Fatal("no valid case")
+	}
+	t.Logf("%d cases met CL4's hypotheses and diverged as claimed", valid)
 }
 
 // TestCL4_PlantedBugs shows the CL4 check can fail: from a balanced start

@@ -395,6 +395,14 @@ func smallStep(N int, phi mat.Matrix) float64 {
 	return 1 / (10 * n * math.Pow(m, 2*(n-1)/n))
 }
 
+// balanceRounding is how far from exactly 0-balanced a Procedure 1 start
+// may measure, relative to max(1, ‖Φ‖_F): the D1 value is a difference of
+// products of layers whose squares are σ_i(A)^{2/N} ≤ ‖Φ‖_F, each formed
+// with d·u relative rounding (d ≤ 3 here), so it is ~1e-15; 1e-12 leaves
+// room and is still ten orders below any imbalance that matters to T1
+// (DeltaBound ≥ 1e-6 for these cases).
+const balanceRounding = 1e-12
+
 func keptMarginAndBalance(c float64) func(StartMeasures) error {
 	return func(m StartMeasures) error {
 		// The margin is c up to the rounding of forming Φ and A (a few
@@ -542,8 +550,7 @@ func genDropWidth(t *rapid.T, control bool) (drawn, error) {
 	eta := smallStep(N, phi)
 	scale := lossScale(phi)
 	return drawn{net: n, phi: phi, eta: eta, steps: 1000, eps: 1e-4 * scale, floor: floor, kept: func(m StartMeasures) error {
-		// 0-balanced up to the rounding of Procedure 1's products.
-		if !(m.Imbalance <= 1e-12*math.Max(1, m.PhiF)) {
+		if !(m.Imbalance <= balanceRounding*math.Max(1, m.PhiF)) {
 			return fmt.Errorf("start not balanced: δ = %.3g", m.Imbalance)
 		}
 		return nil
