@@ -540,3 +540,17 @@ func TestTrainFastMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestExampleConfigs keeps the configurations docs/cli.md shows valid.
+func TestExampleConfigs(t *testing.T) {
+	ex := trainJSON(t, "--quiet", "--config", "testdata/explicit.json")
+	if ex.Status != "converged" {
+		t.Fatalf("explicit.json: status %s", ex.Status)
+	}
+	bal := trainJSON(t, "--quiet", "--config", "testdata/balanced.json", "--steps", "100")
+	if !bal.Theorem1.Holds || bal.StepsRun != 100 {
+		t.Fatalf("balanced.json: %+v", bal.Theorem1)
+	}
+	requireUsageError(t, "stride = -3", "train", "--quiet", "--stride", "-3")
+	requireUsageError(t, `invalid value "x" for flag -stride`, "train", "--stride", "x")
+}

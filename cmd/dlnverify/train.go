@@ -43,7 +43,8 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.Var(eta, "eta", "step size η, or t1 for Theorem 1's bound at the measured margin")
 	steps := fs.Int("steps", 200000, "GD steps K (with --flow: integrate for time K·η)")
 	epsilon := fs.Float64("epsilon", 0, "stop at the first iterate with loss ≤ epsilon (0: never)")
-	stride := fs.Int("stride", -1, "record every stride-th iterate (default ⌈steps/200⌉; 0: first and last only)")
+	stride := new(optInt)
+	fs.Var(stride, "stride", "record every stride-th iterate (default ⌈steps/200⌉; 0: first and last only)")
 	flow := fs.Bool("flow", false, "gradient flow (RK4, model.Flow) instead of GD")
 	dt := fs.Float64("dt", 0, "RK4 step for --flow (default η)")
 	impl := fs.String("impl", "reference", "GD implementation: "+strings.Join(stepperNames(), ", "))
@@ -115,7 +116,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		cfg.Epsilon = epsilon
 	}
 	if fs.wasSet("stride") {
-		cfg.Stride = stride
+		cfg.Stride = &stride.v
 	}
 	if fs.wasSet("flow") {
 		cfg.Flow = flow
@@ -169,6 +170,26 @@ func stepperNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// optInt is an int flag without a printed default (its default is
+// computed from other flags).
+type optInt struct{ v int }
+
+func (o *optInt) String() string {
+	if o == nil || o.v == 0 {
+		return ""
+	}
+	return strconv.Itoa(o.v)
+}
+
+func (o *optInt) Set(s string) error {
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("not an integer")
+	}
+	o.v = v
+	return nil
 }
 
 // run trains s.net in place.
