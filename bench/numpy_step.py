@@ -15,8 +15,8 @@ evaluation orders:
             updates, r = min(d_0, d_N) -- O(r * #params).
 
 Run with OPENBLAS_NUM_THREADS=1 (and OMP_NUM_THREADS=1) for a single-threaded
-baseline. Prints one line per shape and order:
-  numpy <order> <shape-name> <ns/step> <steps timed>
+baseline. Prints one line per shape and order, medians of 5 repetitions:
+  numpy <order> <shape-name> <wall ns/step> <steps per repetition> <thread CPU ns/step>
 """
 import sys
 import time
@@ -136,14 +136,16 @@ def time_step(step, dims, budget=0.4, reps=5):
             break
         k *= 2
     k = max(1, int(k * budget / max(dt, 1e-9)))
-    best = []
+    wall, cpu = [], []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         for _ in range(k):
             step(ws, phi, eta)
-        best.append((time.perf_counter() - t0) / k)
-    best.sort()
-    return best[len(best) // 2] * 1e9, k  # median ns/step
+        wall.append((time.perf_counter() - t0) / k)
+        cpu.append((time.thread_time() - c0) / k)
+    wall.sort()
+    cpu.sort()
+    return wall[len(wall) // 2] * 1e9, k, cpu[len(cpu) // 2] * 1e9  # medians, ns/step
 
 
 def blas_library():
@@ -165,8 +167,8 @@ def main():
         if only and name not in only:
             continue
         for order, step in (("naive", step_naive), ("thin", step_thin)):
-            ns, k = time_step(step, dims)
-            print("numpy %s %s %.1f %d" % (order, name, ns, k), flush=True)
+            ns, k, cpu = time_step(step, dims)
+            print("numpy %s %s %.1f %d %.1f" % (order, name, ns, k, cpu), flush=True)
 
 
 if __name__ == "__main__":

@@ -12,28 +12,28 @@ import re
 import statistics
 import sys
 
-GO_LINE = re.compile(r"^BenchmarkStep/shape=(\S+?)/impl=(\w+)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op")
+GO_LINE = re.compile(r"^BenchmarkStep/shape=(\S+?)/impl=(\w+)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) cpu-ns/op)?")
 
 
-def read_go(path):
+def read_go(path, metric):
     runs = {}
     with open(path) as f:
         for line in f:
             m = GO_LINE.match(line)
-            if m:
-                runs.setdefault((m.group(1), m.group(2)), []).append(float(m.group(3)))
+            if m and m.group(metric):
+                runs.setdefault((m.group(1), m.group(2)), []).append(float(m.group(metric)))
     return {k: statistics.median(v) for k, v in runs.items()}, {k: len(v) for k, v in runs.items()}
 
 
-def read_numpy(path):
+def read_numpy(path, col):
     out, lib = {}, ""
     with open(path) as f:
         for line in f:
             if line.startswith("# numpy"):
                 lib = line[2:].strip()
             parts = line.split()
-            if len(parts) == 5 and parts[0] == "numpy":
-                out[(parts[2], parts[1])] = float(parts[3])
+            if len(parts) >= 5 and parts[0] == "numpy" and len(parts) > col:
+                out[(parts[2], parts[1])] = float(parts[col])
     return out, lib
 
 
@@ -46,12 +46,22 @@ def fmt(x):
 
 
 def main():
-    go, counts = read_go(sys.argv[1])
-    nps = []
-    for arg in sys.argv[2:]:
-        path, _, label = arg.partition("=")
-        data, lib = read_numpy(path)
-        nps.append((label or path, data, lib))
+    for title, go_metric, np_col in (("WALL-CLOCK time", 3, 3), ("THREAD CPU time", 4, 5)):
+        print("=" * 20, title, "=" * 20)
+        go, counts = read_go(sys.argv[1], go_metric)
+        if not go:
+            print("(no data)")
+            continue
+        nps = []
+        for arg in sys.argv[2:]:
+            path, _, label = arg.partition("=")
+            data, lib = read_numpy(path, np_col)
+            nps.append((label or path, data, lib))
+        report(go, counts, nps)
+        print()
+
+
+def report(go, counts, nps):
     shapes = []
     for (shape, _impl) in go:
         if shape not in shapes:

@@ -32,7 +32,9 @@ func shapeName(dims []int) string {
 }
 
 // BenchmarkStep times one GD step of Reference and Fast on each shape, in
-// the same run (compare with `benchstat -col /impl`). The step size is
+// the same run (compare with `benchstat -col /impl`). Besides wall-clock
+// ns/op it reports cpu-ns/op, the thread's CPU time per step (Linux), which
+// is less disturbed by other jobs on a shared machine. The step size is
 // small enough that b.N steps keep the weights O(1). Set
 // DLNVERIFY_BENCH_SKIP_REF_ABOVE=<d> to skip Reference on shapes whose
 // largest width exceeds d.
@@ -58,12 +60,17 @@ func BenchmarkStep(b *testing.B) {
 				if _, err := impl.Step(n, phi, 1e-9); err != nil { // warm the workspace
 					b.Fatal(err)
 				}
+				defer lockThread()()
 				b.ReportAllocs()
 				b.ResetTimer()
+				cpu0 := threadCPU()
 				for b.Loop() {
 					if _, err := impl.Step(n, phi, 1e-9); err != nil {
 						b.Fatal(err)
 					}
+				}
+				if cpu1 := threadCPU(); cpu0 >= 0 && cpu1 >= 0 {
+					b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
 				}
 			})
 		}
