@@ -10,7 +10,10 @@ import (
 
 // update rewrites the saved counterexamples under testdata/:
 //
-//	go test ./counterexamples -run TestFalsify -update
+//	RAPID_SEED=1 go test ./counterexamples -run 'TestFalsify$' -update
+//
+// (a fixed seed keeps the files canonical: rapid's shrinker is heuristic and
+// with another seed may stop at a larger step exponent, still a valid case)
 //
 // (or DLNVERIFY_UPDATE_COUNTEREXAMPLES=1).
 var update = flag.Bool("update", false, "rewrite counterexamples/testdata/*.json from the searches")
