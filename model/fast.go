@@ -262,7 +262,10 @@ func rawOf(phi mat.Matrix) (blas64.General, bool) {
 }
 
 // errorAndLoss sets E = P − Φ and returns ½‖E‖_F², or an error (before any
-// layer is changed) when Φ has a non-finite entry.
+// layer is changed) when Φ has a non-finite entry. Φ is scanned only when
+// the sum is not finite: a finite sum implies a finite Φ (P is finite then
+// too), and non-finite weights alone give a non-finite loss, not an error,
+// as in Reference.
 func (ws *fastWS) errorAndLoss(p, ph blas64.General) (float64, error) {
 	e := ws.e
 	var sum float64
@@ -273,13 +276,18 @@ func (ws *fastWS) errorAndLoss(p, ph blas64.General) (float64, error) {
 		pr = pr[:len(er)]
 		fr = fr[:len(er)]
 		for k := range er {
-			fv := fr[k]
-			if math.IsNaN(fv) || math.IsInf(fv, 0) {
-				return math.NaN(), fmt.Errorf("%w in target Φ", ErrNonFinite)
-			}
-			v := pr[k] - fv
+			v := pr[k] - fr[k]
 			er[k] = v
 			sum += v * v
+		}
+	}
+	if math.IsNaN(sum) || math.IsInf(sum, 0) {
+		for i := 0; i < e.Rows; i++ {
+			for _, fv := range ph.Data[i*ph.Stride : i*ph.Stride+e.Cols] {
+				if math.IsNaN(fv) || math.IsInf(fv, 0) {
+					return math.NaN(), fmt.Errorf("%w in target Φ", ErrNonFinite)
+				}
+			}
 		}
 	}
 	return 0.5 * sum, nil

@@ -339,6 +339,15 @@ func TestFastErrors(t *testing.T) {
 	_, err = f.Step(nil, phi, 0.1)
 	require.ErrorIs(t, err, model.ErrShape)
 	require.Zero(t, paramDist(n, before), "a failed step changed the network")
+	// Non-finite weights are a diverged state, not an error (as Reference).
+	inf := n.Clone()
+	inf.Layer(1).Set(0, 0, math.Inf(1))
+	lr, errR := model.Reference{}.Step(inf.Clone(), phi, 0.1)
+	lf, errF := f.Step(inf, phi, 0.1)
+	require.NoError(t, errR)
+	require.NoError(t, errF)
+	require.Equal(t, math.IsInf(lr, 1), math.IsInf(lf, 1), "ℓ: reference %v, fast %v", lr, lf)
+	require.Equal(t, math.IsNaN(lr), math.IsNaN(lf), "ℓ: reference %v, fast %v", lr, lf)
 	// A non-Dense Φ (a transpose view) gives the same step as its copy.
 	m := n.Clone()
 	l1, err := f.Step(n, phi, 0.1)
