@@ -45,6 +45,7 @@ type probCL2Config struct {
 func probCL2Check(cfg probCL2Config) func(model.Stepper, *Stats) func(*rapid.T) {
 	return func(_ model.Stepper, st *Stats) func(*rapid.T) {
 		alpha := ProbAlpha()
+		samples := cfg.samples * ProbSamplesScale()
 		return func(t *rapid.T) {
 			c := gen.BalanceCases().Draw(t, "case")
 			N := len(c.Dims) - 1
@@ -61,7 +62,7 @@ func probCL2Check(cfg probCL2Config) func(model.Stepper, *Stats) func(*rapid.T) 
 			delta := s * s * math.Sqrt(10*factor*float64(dMax*dMax*dMax)/(1-c.BoundTarget))
 			bound := boundOf(delta, N, s, dMax)
 			t.Logf("CL2 case: N=%d dims=%s s=%.4g δ=%.4g d_max=%d factor %g: claimed P(δ-balanced) ≥ %.4f (Monte Carlo n=%d, α=%.3g)",
-				N, probFmtDims(c.Dims), s, delta, dMax, factor, bound, cfg.samples, alpha)
+				N, probFmtDims(c.Dims), s, delta, dMax, factor, bound, samples, alpha)
 			// The grid's lowest bound value is minBound itself; allow its
 			// rounding (a few ulps) when recomputed from δ.
 			valid := N >= 2 && bound >= cfg.minBound*(1-1e-12) && bound < 1 && delta > 0
@@ -72,7 +73,7 @@ func probCL2Check(cfg probCL2Config) func(model.Stepper, *Stats) func(*rapid.T) 
 			rng := model.NewRand(c.Seed)
 			k := 0
 			worst := 0.0
-			for i := 0; i < cfg.samples; i++ {
+			for i := 0; i < samples; i++ {
 				net, err := model.Gaussian(c.Dims, s*cfg.initStd, rng)
 				if err != nil {
 					t.Fatalf("init: %v", err)
@@ -83,7 +84,7 @@ func probCL2Check(cfg probCL2Config) func(model.Stepper, *Stats) func(*rapid.T) 
 					k++
 				}
 			}
-			v, err := stat.AtLeast(k, cfg.samples, bound, alpha)
+			v, err := stat.AtLeast(k, samples, bound, alpha)
 			if err != nil {
 				t.Fatalf("stat: %v", err)
 			}
@@ -92,7 +93,7 @@ func probCL2Check(cfg probCL2Config) func(model.Stepper, *Stats) func(*rapid.T) 
 			t.Logf("CL2 estimate: %v; largest imbalance seen %.4g", v, worst)
 			if v.Refuted {
 				t.Fatalf("CL2 refuted: P(δ-balanced) estimate %d/%d = %.4f, upper bound %.4f (α = %.2g) < claimed %.4f (N=%d dims=%s s=%.4g δ=%.4g)",
-					k, cfg.samples, v.Estimate, v.Bound, alpha, bound, N, probFmtDims(c.Dims), s, delta)
+					k, samples, v.Estimate, v.Bound, alpha, bound, N, probFmtDims(c.Dims), s, delta)
 			}
 		}
 	}

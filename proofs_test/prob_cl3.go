@@ -85,6 +85,7 @@ func cl3Sample(dims []int, s float64, phi []float64, phiNorm float64, rng *rand.
 func probCL3SmallCheck(cfg probCL3Config) func(model.Stepper, *Stats) func(*rapid.T) {
 	return func(_ model.Stepper, st *Stats) func(*rapid.T) {
 		alpha := ProbAlpha()
+		samples := cfg.samples * ProbSamplesScale()
 		return func(t *rapid.T) {
 			c := gen.SmallStdCases(cfg.minLevel).Draw(t, "case")
 			dims, N, phiNorm := c.Dims, len(c.Dims)-1, c.PhiNorm
@@ -117,7 +118,7 @@ func probCL3SmallCheck(cfg probCL3Config) func(model.Stepper, *Stats) func(*rapi
 			phi := phiM.RawRowView(0)
 			kc, kpos := 0, 0
 			ratio := 0.0 // mean of positive margins over s^N
-			for i := 0; i < cfg.samples; i++ {
+			for i := 0; i < samples; i++ {
 				mg, mm, err := cl3Sample(dims, s*cfg.initStd, phi, phiNorm, rng)
 				if err != nil {
 					t.Fatal(err)
@@ -135,11 +136,11 @@ func probCL3SmallCheck(cfg probCL3Config) func(model.Stepper, *Stats) func(*rapi
 					ratio += mg / sN
 				}
 			}
-			lo, err := stat.AtLeast(kc, cfg.samples, bound, alpha)
+			lo, err := stat.AtLeast(kc, samples, bound, alpha)
 			if err != nil {
 				t.Fatal(err)
 			}
-			hi, err := stat.AtMost(kpos, cfg.samples, 0.5, alpha)
+			hi, err := stat.AtMost(kpos, samples, 0.5, alpha)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -169,6 +170,7 @@ func probCL3SmallCheck(cfg probCL3Config) func(model.Stepper, *Stats) func(*rapi
 func probCL3LargeCheck(cfg probCL3Config) func(model.Stepper, *Stats) func(*rapid.T) {
 	return func(_ model.Stepper, st *Stats) func(*rapid.T) {
 		alpha := ProbAlpha()
+		samples := cfg.samples * ProbSamplesScale()
 		return func(t *rapid.T) {
 			c := gen.LargeStdCases().Draw(t, "case")
 			dims, N, phiNorm := c.Dims, len(c.Dims)-1, c.PhiNorm
@@ -194,7 +196,7 @@ func probCL3LargeCheck(cfg probCL3Config) func(model.Stepper, *Stats) func(*rapi
 			phiM.Scale(phiNorm, phiM)
 			phi := phiM.RawRowView(0)
 			kpos := 0
-			for i := 0; i < cfg.samples; i++ {
+			for i := 0; i < samples; i++ {
 				mg, _, err := cl3Sample(dims, s*cfg.initStd, phi, phiNorm, rng)
 				if err != nil {
 					t.Fatal(err)
@@ -203,7 +205,7 @@ func probCL3LargeCheck(cfg probCL3Config) func(model.Stepper, *Stats) func(*rapi
 					kpos++
 				}
 			}
-			v, err := stat.AtMost(kpos, cfg.samples, bound, alpha)
+			v, err := stat.AtMost(kpos, samples, bound, alpha)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,6 +53,19 @@ func ProbAlpha() float64 {
 		}
 	}
 	return ProbFamilyAlpha / float64(probAssertionsPerCheck*checks)
+}
+
+// ProbSamplesScale multiplies every Monte Carlo batch size: the
+// environment variable DLNVERIFY_PROB_SAMPLES (a positive integer, default
+// 1) runs deeper batches, which resolve smaller gaps between truth and claim
+// (the gap a batch can resolve shrinks like 1/√samples).
+func ProbSamplesScale() int {
+	if v, ok := os.LookupEnv("DLNVERIFY_PROB_SAMPLES"); ok {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 1
 }
 
 // probCase is one Monte Carlo batch's outcome, kept for the end-of-test

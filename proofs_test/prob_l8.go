@@ -47,6 +47,7 @@ func l8Epsilon(c gen.RotationInvariantCase) float64 {
 func probL8Check(cfg probL8Config) func(model.Stepper, *Stats) func(*rapid.T) {
 	return func(_ model.Stepper, st *Stats) func(*rapid.T) {
 		alpha := ProbAlpha()
+		samples := cfg.samples * ProbSamplesScale()
 		return func(t *rapid.T) {
 			c := gen.RotationInvariantCases().Draw(t, "case")
 			eps := l8Epsilon(c)
@@ -67,7 +68,7 @@ func probL8Check(cfg probL8Config) func(model.Stepper, *Stats) func(*rapid.T) {
 			phiM.Scale(c.PhiNorm, phiM)
 			phi := phiM.RawRowView(0)
 			k, inWindow := 0, 0
-			for i := 0; i < cfg.samples; i++ {
+			for i := 0; i < samples; i++ {
 				v := law.Sample(c.D, rng).RawRowView(0)
 				if r := probNorm2(v); r >= lo && r <= hi {
 					inWindow++
@@ -79,27 +80,27 @@ func probL8Check(cfg probL8Config) func(model.Stepper, *Stats) func(*rapid.T) {
 			// The window hypothesis, measured: the shells must lie in it
 			// every time; the Gaussian's in-window fraction must not refute
 			// P(window) = 1 − ε (a check of the sampler and of ε).
-			if law.Kind != gen.RadialGaussian && inWindow != cfg.samples {
-				t.Fatalf("L8 hypothesis: %d of %d radii of the %v law fell outside the window", cfg.samples-inWindow, cfg.samples, law.Kind)
+			if law.Kind != gen.RadialGaussian && inWindow != samples {
+				t.Fatalf("L8 hypothesis: %d of %d radii of the %v law fell outside the window", samples-inWindow, samples, law.Kind)
 			}
 			if law.Kind == gen.RadialGaussian {
-				w1, err1 := stat.AtLeast(inWindow, cfg.samples, 1-eps, alpha)
-				w2, err2 := stat.AtMost(inWindow, cfg.samples, 1-eps, alpha)
+				w1, err1 := stat.AtLeast(inWindow, samples, 1-eps, alpha)
+				w2, err2 := stat.AtMost(inWindow, samples, 1-eps, alpha)
 				if err1 != nil || err2 != nil {
 					t.Fatalf("stat: %v %v", err1, err2)
 				}
 				if w1.Refuted || w2.Refuted {
-					t.Fatalf("L8 hypothesis: the in-window fraction %d/%d refutes the exact P(window) = 1−ε = %.4f (sampler or ε wrong)", inWindow, cfg.samples, 1-eps)
+					t.Fatalf("L8 hypothesis: the in-window fraction %d/%d refutes the exact P(window) = 1−ε = %.4f (sampler or ε wrong)", inWindow, samples, 1-eps)
 				}
 			}
-			v, err := stat.AtLeast(k, cfg.samples, bound, alpha)
+			v, err := stat.AtLeast(k, samples, bound, alpha)
 			if err != nil {
 				t.Fatal(err)
 			}
 			st.Slack(v.Slack(true))
 			label := fmt.Sprintf("d=%d b₁=%.3g b₂=%.3g law=%v ε=%.3g", c.D, c.B1, c.B2, law.Kind, eps)
 			probRecord(cfg.key, probCase{Label: label, AtLeast: true, Verdict: v})
-			t.Logf("L8 estimate: %v; in-window fraction %.4f (1−ε = %.4f)", v, float64(inWindow)/float64(cfg.samples), 1-eps)
+			t.Logf("L8 estimate: %v; in-window fraction %.4f (1−ε = %.4f)", v, float64(inWindow)/float64(samples), 1-eps)
 			if v.Refuted {
 				t.Fatalf("L8 refuted: P(margin ≥ %.4g) estimate %.4f, upper bound %.4f < claimed %.4f (%s)", margin, v.Estimate, v.Bound, bound, label)
 			}

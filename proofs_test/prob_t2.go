@@ -99,6 +99,7 @@ func t2Target(c gen.ScalarBalancedCase) (*mat.Dense, []float64) {
 func probT2MarginCheck(cfg probT2Config) func(model.Stepper, *Stats) func(*rapid.T) {
 	return func(_ model.Stepper, st *Stats) func(*rapid.T) {
 		alpha := ProbAlpha()
+		samples := cfg.samples * ProbSamplesScale()
 		return func(t *rapid.T) {
 			c := gen.ScalarBalancedCases(cfg.maxD0).Draw(t, "case")
 			N, d0 := len(c.Dims)-1, c.Dims[0]
@@ -120,7 +121,7 @@ func probT2MarginCheck(cfg probT2Config) func(model.Stepper, *Stats) func(*rapid
 			rng := model.NewRand(c.Seed)
 			k := 0
 			worstImb := 0.0
-			for i := 0; i < cfg.samples; i++ {
+			for i := 0; i < samples; i++ {
 				net, err := model.BalancedGaussian(c.Dims, cfg.initStd(c), rng, true)
 				if err != nil {
 					t.Fatalf("init: %v", err)
@@ -143,7 +144,7 @@ func probT2MarginCheck(cfg probT2Config) func(model.Stepper, *Stats) func(*rapid
 					k++
 				}
 			}
-			v, err := stat.AtLeast(k, cfg.samples, bound, alpha)
+			v, err := stat.AtLeast(k, samples, bound, alpha)
 			if err != nil {
 				t.Fatal(err)
 			}
