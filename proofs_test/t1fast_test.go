@@ -6,6 +6,7 @@ package proofs_test
 import (
 	"fmt"
 	"math"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"github.com/dlnverify/dlnverify/internal/rapidtb"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
+	proofs "github.com/dlnverify/dlnverify/proofs_test"
 )
 
 const unitRoundoff = 0x1p-53
@@ -346,4 +348,25 @@ func TestT1_FullHorizonFast_CatchesPlantedBug(t *testing.T) {
 	}
 	require.Positive(t, caught, "η/2 was caught on none of %d cases", tried)
 	t.Logf("η/2 caught on %d of %d cases", caught, tried)
+}
+
+// TestFast_PropertySuite runs every registered claim property against
+// model.Fast (issue 6 acceptance: "the full property suite passes against
+// the fast implementation"). It is opt-in, DLNVERIFY_FAST_SUITE=1, because
+// the suite's own tests already take minutes; adding model.NewFast() to
+// implementations() in impls_test.go makes it part of every run.
+func TestFast_PropertySuite(t *testing.T) {
+	if os.Getenv("DLNVERIFY_FAST_SUITE") != "1" {
+		t.Skip("set DLNVERIFY_FAST_SUITE=1 to run the whole property suite against model.Fast")
+	}
+	for _, p := range proofs.All() {
+		t.Run(p.TestName(), func(t *testing.T) {
+			o := proofs.Verify(p, model.NewFast())
+			t.Logf("%s with %s: passed=%v, %d cases, %d valid (min %d), worst slack %.3g, %.1fs",
+				p.TestName(), o.Impl, o.Passed, o.Tried, o.Valid, o.MinValid, o.WorstSlack, o.Elapsed.Seconds())
+			if !o.Passed {
+				t.Fatalf("%s failed with model.Fast: %s", p.TestName(), o.Failure)
+			}
+		})
+	}
 }
