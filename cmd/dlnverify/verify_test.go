@@ -119,6 +119,11 @@ func TestVerifyRealClaims(t *testing.T) {
 			t.Fatalf("table lacks claim %s:\n%s", id, stdout)
 		}
 	}
+	// The same checks against the fast implementation.
+	stdout, stderr, code = runCLI(t, "verify", "--claims", ids[0], "--checks", "100", "--short", "--seed", "2", "--impl", "fast")
+	if code != 0 || !strings.Contains(stdout, "impl fast") {
+		t.Fatalf("verify --impl fast: exit %d\n%s%s", code, stdout, stderr)
+	}
 }
 
 func TestVerifyList(t *testing.T) {
