@@ -21,16 +21,16 @@ import (
 var (
 	_ = Register(Property{ID: "F1", Name: "FlowConservesImbalance", Status: "V",
 		Statement: "under gradient flow W_{j+1}ᵀW_{j+1} − W_jW_jᵀ is constant: RK4's drift falls at order 4 as the step halves",
-		Check:     F1FlowConservesImbalance, MinValid: 20})
+		Check:     F1FlowConservesImbalance, MinValid: 8})
 	_ = Register(Property{ID: "F2", Name: "EndToEndOperatorKronecker", Status: "V",
 		Statement: "P_W = Σ_j [WᵀW]^{(N−j)/N} ⊗ [WWᵀ]^{(j−1)/N} is symmetric PSD with the stated eigenvalues ≥ σ_min^{2(N−1)/N}; balanced flow has vec(dW/dτ) = −P_W vec(W − Φ)",
-		Check:     F2EndToEndOperatorKronecker, MinValid: 20})
+		Check:     F2EndToEndOperatorKronecker, MinValid: 8})
 	_ = Register(Property{ID: "B1", Name: "BalancedLayersArePowers", Status: "V",
 		Statement: "0-balanced ⇒ every W_j has singular values σ_i(W)^{1/N}, W_{j:N}W_{j:N}ᵀ = [WWᵀ]^{(N−j+1)/N}, W_{1:j}ᵀW_{1:j} = [WᵀW]^{j/N}",
-		Check:     B1BalancedLayersArePowers, MinValid: 20})
+		Check:     B1BalancedLayersArePowers, MinValid: 8})
 	_ = Register(Property{ID: "P1", Name: "ProcedureOneBalancedStart", Status: "V",
 		Statement: "Procedure 1 gives W_{1:N} = A and 0-balanced layers, with or without orthogonal insertions; narrow widths are refused",
-		Check:     P1ProcedureOneBalancedStart, MinValid: 20})
+		Check:     P1ProcedureOneBalancedStart, MinValid: 8})
 )
 
 // integrator integrates gradient flow over time τ with step dt, in place.

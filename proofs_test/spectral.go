@@ -19,16 +19,16 @@ import (
 var (
 	_ = Register(Property{ID: "C1", Name: "MarginBoundsSigmaMin", Status: "V",
 		Statement: "margin c ⇒ σ_min(W′) ≥ c whenever ‖W′ − Φ‖_F ≤ ‖W − Φ‖_F; min of L¹ over rank-deficient matrices is σ_min(Φ)²/2",
-		Check:     C1MarginBoundsSigmaMin, MinValid: 20})
+		Check:     C1MarginBoundsSigmaMin, MinValid: 8})
 	_ = Register(Property{ID: "A1", Name: "NarrowLayerHasNoMargin", Status: "V",
 		Statement: "a hidden width d_j < min(d_0, d_N) makes W_{1:N} rank-deficient: no margin, for any weights, all along GD",
-		Check:     A1NarrowLayerHasNoMargin, MinValid: 20})
+		Check:     A1NarrowLayerHasNoMargin, MinValid: 8})
 	_ = Register(Property{ID: "L3", Name: "MirskySingularValues", Status: "V",
 		Statement: "‖Sing(A) − Sing(B)‖ ≤ ‖A − B‖_F",
-		Check:     L3MirskySingularValues, MinValid: 20})
+		Check:     L3MirskySingularValues, MinValid: 8})
 	_ = Register(Property{ID: "L6", Name: "BalancedLayerNorms", Status: "V",
 		Statement: "ν-balanced, ν ≤ C^{2/N}/(30N²), ‖W_{1:N}‖_σ ≤ C ⇒ ‖W_jW_jᵀ‖_σ ≤ 2^{1/N}C^{2/N}",
-		Check:     L6BalancedLayerNorms, MinValid: 20})
+		Check:     L6BalancedLayerNorms, MinValid: 8})
 )
 
 // c1Options are C1's knobs; the planted-bug test measures the margin

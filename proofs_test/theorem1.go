@@ -51,10 +51,15 @@ func requireTheorem1(t *rapid.T, st *Stats, cs gen.Case) bool {
 // [0, 0.99·DeltaBound(c)], η = EtaBound(c) exactly. Hypotheses measured
 // and asserted (c = measured margin of W(0), δ = measured imbalance).
 //
-// Budget rule: ε = ℓ(0)·10^{−k} for a drawn k ∈ {1, 2, 3}, raised when
-// needed so that T(ε) = ⌈log(ℓ(0)/ε)/(ηc^{2(N−1)/N})⌉ ≤ HorizonBudget()
-// steps (2.5·10⁵ by default, 10⁵ with -short, DLNVERIFY_HORIZON_STEPS);
-// a case counts as valid only if ε ≤ ℓ(0)·10^{−1/2} (gen.MinDecades).
+// Budget rule: every case takes at most HorizonBudget() GD steps
+// (2.5·10⁵ by default, 10⁵ with -short, DLNVERIFY_HORIZON_STEPS). At
+// η = η*(c) the rate is (c/‖Φ‖_F)^{(6N−4)/N}/(6144N³), so a depth is drawn
+// only if half a decade fits the budget at c/‖Φ‖_F ≤ 0.99, and c is drawn
+// above gen.MinMarginPercent(N, budget) (N = 3 needs c/‖Φ‖_F ≥ 0.95 at the
+// default budget and is left out with -short). ε = ℓ(0)·10^{−k} for a
+// drawn k ∈ {1, 2, 3}, raised when needed so that
+// T(ε) = ⌈log(ℓ(0)/ε)/(ηc^{2(N−1)/N})⌉ ≤ the budget; a case counts as
+// valid only if ε ≤ ℓ(0)·10^{−1/2} (gen.MinDecades).
 //
 // Checks: after exactly T(ε) steps of impl, ℓ(T) ≤ ε + LossTol, with ℓ
 // measured independently of impl; every iterate stays finite.

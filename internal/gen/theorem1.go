@@ -153,18 +153,27 @@ func (h HorizonCase) String() string {
 
 // FullHorizon draws the cases where Theorem 1's horizon T(ε) is affordable:
 // N = 1..3, min(d_0, d_N) = 1 (so σ_min(Φ) = ‖Φ‖_F and c/‖Φ‖_F can approach
-// 1), other widths ≤ 3, c/σ_min(Φ) in 80..99 %, η at the bound, δ drawn as
-// usual. The budget rule: ε is the smallest of ℓ(0)·10^{−decades} (decades
-// drawn in 1..3) and ℓ(0)·e^{−budget·ηc^{2(N−1)/N}}, so that
-// T(ε) ≤ budget steps; the case is affordable (Affordable) when that still
-// leaves at least MinDecades decades.
+// 1), other widths ≤ 3, η at the bound, δ drawn as usual.
+//
+// The budget rule: at η = EtaBound the rate is ηc^{2(N−1)/N} =
+// (c/‖Φ‖_F)^{(6N−4)/N}/(6144N³), so MinDecades decades fit in `budget`
+// steps only when c/‖Φ‖_F ≥ MinMarginPercent(N, budget)/100. N is drawn
+// among the depths for which that is ≤ 99 %, and c/σ_min(Φ) from
+// [max(80 %, that), 99 %]. Then ε is the larger of ℓ(0)·10^{−k} (k drawn
+// in 1..3) and ℓ(0)·e^{−budget·ηc^{2(N−1)/N}}, so that T(ε) ≤ budget.
 func FullHorizon(budget int) *rapid.Generator[HorizonCase] {
-	cases := TheoremOne(Options{
-		Shape:            ShapeOptions{MinN: 1, MaxN: 3, MaxDim: 3, MaxSide: 1},
-		MinMarginPercent: 80, MaxMarginPercent: 99, EtaAtBound: true,
-	})
 	return rapid.Custom(func(t *rapid.T) HorizonCase {
-		cs := cases.Draw(t, "case")
+		maxN := 1
+		for N := 2; N <= 3; N++ {
+			if MinMarginPercent(N, budget) <= 99 {
+				maxN = N
+			}
+		}
+		N := rapid.IntRange(1, maxN).Draw(t, "N")
+		cs := TheoremOne(Options{
+			Shape:            ShapeOptions{MinN: N, MaxN: N, MaxDim: 3, MaxSide: 1},
+			MinMarginPercent: max(80, MinMarginPercent(N, budget)), MaxMarginPercent: 99, EtaAtBound: true,
+		}).Draw(t, "case")
 		decades := rapid.IntRange(1, 3).Draw(t, "decades")
 		h := HorizonCase{Case: cs}
 		h.Loss0, _ = model.Loss(cs.Start, cs.Phi)
@@ -178,6 +187,16 @@ func FullHorizon(budget int) *rapid.Generator[HorizonCase] {
 		h.Horizon = int(math.Ceil(invariants.Horizon(h.Loss0, h.Eps, cs.Eta, cs.Hyp.C, cs.N)))
 		return h
 	})
+}
+
+// MinMarginPercent is the least c/‖Φ‖_F, in percent (rounded up, plus one
+// for the margin lost to rounding), for which MinDecades decades of
+// Theorem 1's guarantee at η = EtaBound fit in budget steps:
+// (MinDecades·ln 10·6144N³/budget)^{N/(6N−4)}.
+func MinMarginPercent(N, budget int) int {
+	n := float64(N)
+	r := math.Pow(MinDecades*math.Ln10*6144*n*n*n/float64(budget), n/(6*n-4))
+	return int(math.Ceil(100*r)) + 1
 }
 
 // MinDecades is the least log10(ℓ(0)/ε) for a full-horizon case to count.
