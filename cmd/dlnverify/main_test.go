@@ -554,3 +554,21 @@ func TestExampleConfigs(t *testing.T) {
 	requireUsageError(t, "stride = -3", "train", "--quiet", "--stride", "-3")
 	requireUsageError(t, `invalid value "x" for flag -stride`, "train", "--stride", "x")
 }
+
+func TestProgressOutput(t *testing.T) {
+	var b bytes.Buffer
+	bar := &barProgress{w: &b, total: 200}
+	bar.update(100, 0.25)
+	bar.done()
+	if s := b.String(); !strings.HasPrefix(s, "\r[###############               ]  50% step 100/200 loss 2.500e-01") || !strings.HasSuffix(s, "\n") {
+		t.Fatalf("bar: %q", s)
+	}
+	b.Reset()
+	lines := newProgress(&b, 100) // a buffer is not a terminal: plain lines
+	for i := 1; i <= 100; i++ {
+		lines.update(i, 1)
+	}
+	if n := strings.Count(b.String(), "\n"); n != 10 || strings.Contains(b.String(), "\r") {
+		t.Fatalf("plain progress printed %d lines: %q", n, b.String())
+	}
+}
