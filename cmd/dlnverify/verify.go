@@ -129,7 +129,15 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 		tw.header()
 	}
 	start := time.Now()
-	for o := range runProperties(props, *implName, *jobs) {
+	tty := tw != nil && isTerminal(stdout)
+	for i, slot := range runProperties(props, *implName, *jobs) {
+		if tty { // a status line while the next row's property runs
+			fmt.Fprintf(stdout, "\r… %s_%s (%d/%d)", props[i].ID, props[i].Name, i+1, len(props))
+		}
+		o := <-slot
+		if tty {
+			fmt.Fprint(stdout, "\r\033[K")
+		}
 		row := verifyRow{ID: o.ID, Name: o.Name, Test: "Test" + o.ID + "_" + o.Name, Statement: o.Statement, Status: o.status,
 			Tried: o.Tried, Valid: o.Valid, MinValid: o.MinValid, WorstSlack: jfloat(o.WorstSlack), Passed: o.Passed,
 			Failure: o.Failure, Seconds: o.Elapsed.Seconds()}
@@ -180,10 +188,10 @@ type outcome struct {
 }
 
 // runProperties runs props on up to jobs goroutines, each property with
-// its own stepper value (a stepper may cache workspaces), and yields the
-// outcomes in the order of props as soon as each and all before it are
-// done, so the table streams.
-func runProperties(props []proofs.Property, implName string, jobs int) <-chan outcome {
+// its own stepper value (a stepper may cache workspaces), and returns one
+// channel per property, in the order of props, that receives its outcome:
+// reading them in order streams the table.
+func runProperties(props []proofs.Property, implName string, jobs int) []chan outcome {
 	slots := make([]chan outcome, len(props))
 	for i := range slots {
 		slots[i] = make(chan outcome, 1)
@@ -203,14 +211,7 @@ func runProperties(props []proofs.Property, implName string, jobs int) <-chan ou
 			}
 		}()
 	}
-	out := make(chan outcome)
-	go func() {
-		for _, s := range slots {
-			out <- <-s
-		}
-		close(out)
-	}()
-	return out
+	return slots
 }
 
 // verifyOne runs one property; a panic escaping it becomes a failure of
