@@ -36,7 +36,8 @@ func TestNaNSlackFailsVerify(t *testing.T) {
 		Check: func(impl model.Stepper, st *proofs.Stats) func(*rapid.T) {
 			return func(rt *rapid.T) {
 				st.Case(true)
-				slack := math.NaN() // e.g. (bound − observed)/bound with observed = NaN
+				observed := math.Float64frombits(0x7ff8000000000001) // a measurement that went NaN
+				slack := (1 - observed) / 1                          // (bound − observed)/bound
 				st.Slack(slack)
 				if !(slack >= 0) {
 					rt.Fatalf("slack %v", slack)
