@@ -423,6 +423,10 @@ func gemm(tA, tB bool, alpha float64, a, b blas64.General, add bool, c blas64.Ge
 	if tA {
 		k = a.Rows
 	}
+	if m*n*k <= fastTinyMax {
+		tinyGemm(tA, tB, m, n, k, alpha, a, b, add, c)
+		return
+	}
 	if haveAVX2FMA && m >= 4 && n >= 8 && k >= 4 {
 		if tB { // the micro-kernel wants op(B) row-major: transpose B once
 			t := blas64.General{Rows: k, Cols: n, Stride: n, Data: scratch[:k*n]}
@@ -604,6 +608,40 @@ func blockNT(a0, a1, b []float64, j, ldb int) (s [8]float64) {
 		s13 += x1 * y3
 	}
 	return [8]float64{s00, s01, s02, s03, s10, s11, s12, s13}
+}
+
+// fastTinyMax is the multiply-add count up to which a product is one
+// plain triple loop: for the smallest shapes call and dispatch overhead,
+// not arithmetic, is the cost.
+const fastTinyMax = 27
+
+// tinyGemm is C (+)= α op(A) op(B) as a single strided triple loop.
+func tinyGemm(tA, tB bool, m, n, k int, alpha float64, a, b blas64.General, add bool, c blas64.General) {
+	ars, acs := a.Stride, 1
+	if tA {
+		ars, acs = 1, a.Stride
+	}
+	brs, bcs := b.Stride, 1
+	if tB {
+		brs, bcs = 1, b.Stride
+	}
+	for i := 0; i < m; i++ {
+		cr := c.Data[i*c.Stride : i*c.Stride+n]
+		for j := range cr {
+			var v float64
+			ia, ib := i*ars, j*bcs
+			for l := 0; l < k; l++ {
+				v += a.Data[ia] * b.Data[ib]
+				ia += acs
+				ib += brs
+			}
+			if add {
+				cr[j] += alpha * v
+			} else {
+				cr[j] = alpha * v
+			}
+		}
+	}
 }
 
 // kernGemm is C (+)= α op(A) B (B not transposed) with the 4×8 AVX2
