@@ -66,7 +66,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	list := fs.Bool("list", false, "list the registered claim checks and exit")
 	implName := fs.String("impl", "reference", "GD implementation under test: "+strings.Join(stepperNames(), ", "))
-	jobs := fs.Int("jobs", defaultJobs(), "properties run at the same time (default min(2, GOMAXPROCS))")
+	jobs := fs.Int("jobs", defaultJobs(), "properties run at the same time; the default is min(2, GOMAXPROCS)")
 	if err := fs.parse(args, stdout); err != nil {
 		return err
 	}
