@@ -430,12 +430,7 @@ func gemm(tA, tB bool, alpha float64, a, b blas64.General, add bool, c blas64.Ge
 	if haveAVX2FMA && m >= 4 && n >= 8 && k >= 4 {
 		if tB { // the micro-kernel wants op(B) row-major: transpose B once
 			t := blas64.General{Rows: k, Cols: n, Stride: n, Data: scratch[:k*n]}
-			for l := 0; l < k; l++ {
-				row := t.Data[l*n : l*n+n]
-				for jj := range row {
-					row[jj] = b.Data[jj*b.Stride+l]
-				}
-			}
+			transposeInto(t, b, n, k)
 			b = t
 		}
 		kernGemm(tA, m, n, k, alpha, a, b, add, c)
@@ -640,6 +635,27 @@ func tinyGemm(tA, tB bool, m, n, k int, alpha float64, a, b blas64.General, add 
 			} else {
 				cr[j] = alpha * v
 			}
+		}
+	}
+}
+
+// transposeInto sets dst (k×n) = srcᵀ for src n×k, in 4×4 tiles.
+func transposeInto(dst, src blas64.General, n, k int) {
+	j := 0
+	for ; j+4 <= n; j += 4 {
+		s0 := src.Data[j*src.Stride : j*src.Stride+k]
+		s1 := src.Data[(j+1)*src.Stride : (j+1)*src.Stride+k]
+		s2 := src.Data[(j+2)*src.Stride : (j+2)*src.Stride+k]
+		s3 := src.Data[(j+3)*src.Stride : (j+3)*src.Stride+k]
+		s1, s2, s3 = s1[:len(s0)], s2[:len(s0)], s3[:len(s0)]
+		for l, v0 := range s0 {
+			d := dst.Data[l*dst.Stride+j : l*dst.Stride+j+4 : l*dst.Stride+j+4]
+			d[0], d[1], d[2], d[3] = v0, s1[l], s2[l], s3[l]
+		}
+	}
+	for ; j < n; j++ {
+		for l, v := range src.Data[j*src.Stride : j*src.Stride+k] {
+			dst.Data[l*dst.Stride+j] = v
 		}
 	}
 }
