@@ -216,10 +216,15 @@ func (f *Fast) Step(n *Net, phi mat.Matrix, eta float64) (float64, error) {
 	if n == nil || len(n.w) == 0 {
 		return math.NaN(), fmt.Errorf("%w: Fast.Step needs a network with N ≥ 1 layers", ErrShape)
 	}
-	for j := 1; j < len(n.w); j++ {
-		r, _ := n.w[j-1].Dims()
-		if _, c := n.w[j].Dims(); c != r {
-			return math.NaN(), fmt.Errorf("%w: layers W_%d and W_%d do not chain", ErrShape, j, j+1)
+	for j, l := range n.w {
+		r, c := l.Dims()
+		if r == 0 || c == 0 {
+			return math.NaN(), fmt.Errorf("%w: layer W_%d is empty", ErrShape, j+1)
+		}
+		if j > 0 {
+			if pr, _ := n.w[j-1].Dims(); c != pr {
+				return math.NaN(), fmt.Errorf("%w: layers W_%d and W_%d do not chain", ErrShape, j, j+1)
+			}
 		}
 	}
 	if phi == nil {

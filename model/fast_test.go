@@ -338,6 +338,10 @@ func TestFastErrors(t *testing.T) {
 	require.ErrorIs(t, err, model.ErrNonFinite)
 	_, err = f.Step(nil, phi, 0.1)
 	require.ErrorIs(t, err, model.ErrShape)
+	emptied := n.Clone()
+	emptied.Layer(2).Reset()
+	_, err = f.Step(emptied, phi, 0.1)
+	require.ErrorIs(t, err, model.ErrShape)
 	require.Zero(t, paramDist(n, before), "a failed step changed the network")
 	// Non-finite weights are a diverged state, not an error (as Reference).
 	inf := n.Clone()
