@@ -237,6 +237,10 @@ func f2Kronecker(st *Stats, o f2Options) func(*rapid.T) {
 		if a := mat.Norm(&pv, 2); !(a <= tol*ef) {
 			t.Fatalf("F2 violated: P_W vec(E) differs from vec(ApplyPW(W, E)) by %.3g (tol %.3g)", a, tol*ef)
 		}
+		// In (e) the balanced net's product differs from W by rounding,
+		// ΔE ≤ MeasureTol(‖W‖_F + ‖Φ‖_F), which P_W (norm ≤ scaleP) carries
+		// into the velocity on top of the relative error of P_W itself.
+		tolE := 2*tol*ef + math.Max(scaleP, 1)*MeasureTol(mat.Norm(w, 2)+invariants.Frobenius(g.Phi), max(dx, dy), N)
 		sym := mat.NewSymDense(dx*dy, nil)
 		for i := 0; i < dx*dy; i++ {
 			for j := i; j < dx*dy; j++ {
@@ -290,11 +294,11 @@ func f2Kronecker(st *Stats, o f2Options) func(*rapid.T) {
 		}
 		var diff mat.Dense
 		diff.Add(vel, applied) // vel = −P_W(E)
-		if a := mat.Norm(&diff, 2); !(a <= 2*tol*ef) {
-			t.Fatalf("F2 violated: balanced end-to-end velocity differs from −P_W(W − Φ) by %.3g (tol %.3g)", a, 2*tol*ef)
+		if a := mat.Norm(&diff, 2); !(a <= tolE) {
+			t.Fatalf("F2 violated: balanced end-to-end velocity differs from −P_W(W − Φ) by %.3g (tol %.3g)", a, tolE)
 		}
 		dl := mat.Dot(vec(&e), vec(vel)) // d/dτ L¹ = ⟨E, dW/dτ⟩
-		if !(dl <= -got[0]*ef*ef+2*tol*ef*ef) {
+		if !(dl <= -got[0]*ef*ef+tolE*ef) {
 			t.Fatalf("F2 violated: d/dτ L¹ = %.12g > −λ_min ‖E‖² = %.12g", dl, -got[0]*ef*ef)
 		}
 	}
