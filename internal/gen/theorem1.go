@@ -172,7 +172,7 @@ func FullHorizon(budget int) *rapid.Generator[HorizonCase] {
 		N := rapid.IntRange(1, maxN).Draw(t, "N")
 		cs := TheoremOne(Options{
 			Shape:            ShapeOptions{MinN: N, MaxN: N, MaxDim: 3, MaxSide: 1},
-			MinMarginPercent: max(80, MinMarginPercent(N, budget)), MaxMarginPercent: 99, EtaAtBound: true,
+			MinMarginPercent: min(99, max(80, MinMarginPercent(N, budget))), MaxMarginPercent: 99, EtaAtBound: true,
 		}).Draw(t, "case")
 		decades := rapid.IntRange(1, 3).Draw(t, "decades")
 		h := HorizonCase{Case: cs}
