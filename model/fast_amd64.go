@@ -41,3 +41,21 @@ var haveAVX2FMA = func() bool {
 //
 //go:noescape
 func kern4x8(k int, alpha float64, add bool, a []float64, ars, acs int, b []float64, ldb int, c []float64, ldc int)
+
+// kern8x8 is kern4x8 for an 8×8 block with AVX-512 (fast_amd64.s).
+//
+//go:noescape
+func kern8x8(k int, alpha float64, add bool, a []float64, ars, acs int, b []float64, ldb int, c []float64, ldc int)
+
+// haveAVX512 reports AVX-512F with ZMM state enabled by the OS (XCR0 bits
+// 5–7 as well as 1–2; CPUID.7.0:EBX.AVX512F).
+var haveAVX512 = func() bool {
+	if !haveAVX2FMA {
+		return false
+	}
+	if xcr0, _ := xgetbv(); xcr0&0xe6 != 0xe6 {
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	return ebx7&(1<<16) != 0
+}()

@@ -233,3 +233,94 @@ k48_write:
 	VMOVUPD Y7, 32(R13)
 	VZEROUPPER
 	RET
+
+// func kern8x8(k int, alpha float64, add bool, a []float64, ars, acs int, b []float64, ldb int, c []float64, ldc int)
+// As kern4x8 for an 8×8 block, with AVX-512: one ZMM accumulator per row
+// of C and the A entries broadcast straight from memory.
+TEXT ·kern8x8(SB), NOSPLIT, $0-128
+	MOVQ   k+0(FP), CX
+	MOVQ   a_base+24(FP), SI
+	MOVQ   ars+48(FP), R8
+	SHLQ   $3, R8
+	MOVQ   acs+56(FP), R9
+	SHLQ   $3, R9
+	MOVQ   b_base+64(FP), DI
+	MOVQ   ldb+88(FP), R10
+	SHLQ   $3, R10
+	LEAQ   (SI)(R8*1), R11
+	LEAQ   (SI)(R8*2), R12
+	LEAQ   (R12)(R8*1), R13
+	LEAQ   (SI)(R8*4), R14
+	LEAQ   (R14)(R8*1), R15
+	LEAQ   (R14)(R8*2), AX
+	LEAQ   (AX)(R8*1), BX
+	XORQ   DX, DX
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	TESTQ  CX, CX
+	JEQ    k88_store
+
+k88_loop:
+	VMOVUPD          (DI), Z8
+	VFMADD231PD.BCST (SI)(DX*1), Z8, Z0
+	VFMADD231PD.BCST (R11)(DX*1), Z8, Z1
+	VFMADD231PD.BCST (R12)(DX*1), Z8, Z2
+	VFMADD231PD.BCST (R13)(DX*1), Z8, Z3
+	VFMADD231PD.BCST (R14)(DX*1), Z8, Z4
+	VFMADD231PD.BCST (R15)(DX*1), Z8, Z5
+	VFMADD231PD.BCST (AX)(DX*1), Z8, Z6
+	VFMADD231PD.BCST (BX)(DX*1), Z8, Z7
+	ADDQ             R9, DX
+	ADDQ             R10, DI
+	DECQ             CX
+	JNE              k88_loop
+
+k88_store:
+	MOVQ         c_base+96(FP), DI
+	MOVQ         ldc+120(FP), R8
+	SHLQ         $3, R8
+	VBROADCASTSD alpha+8(FP), Z9
+	VMULPD       Z9, Z0, Z0
+	VMULPD       Z9, Z1, Z1
+	VMULPD       Z9, Z2, Z2
+	VMULPD       Z9, Z3, Z3
+	VMULPD       Z9, Z4, Z4
+	VMULPD       Z9, Z5, Z5
+	VMULPD       Z9, Z6, Z6
+	VMULPD       Z9, Z7, Z7
+	LEAQ         (DI)(R8*1), R11
+	LEAQ         (DI)(R8*2), R12
+	LEAQ         (R12)(R8*1), R13
+	LEAQ         (DI)(R8*4), R14
+	LEAQ         (R14)(R8*1), R15
+	LEAQ         (R14)(R8*2), AX
+	LEAQ         (AX)(R8*1), BX
+	MOVBLZX      add+16(FP), CX
+	TESTQ        CX, CX
+	JEQ          k88_write
+	VADDPD       (DI), Z0, Z0
+	VADDPD       (R11), Z1, Z1
+	VADDPD       (R12), Z2, Z2
+	VADDPD       (R13), Z3, Z3
+	VADDPD       (R14), Z4, Z4
+	VADDPD       (R15), Z5, Z5
+	VADDPD       (AX), Z6, Z6
+	VADDPD       (BX), Z7, Z7
+
+k88_write:
+	VMOVUPD Z0, (DI)
+	VMOVUPD Z1, (R11)
+	VMOVUPD Z2, (R12)
+	VMOVUPD Z3, (R13)
+	VMOVUPD Z4, (R14)
+	VMOVUPD Z5, (R15)
+	VMOVUPD Z6, (AX)
+	VMOVUPD Z7, (BX)
+	VZEROUPPER
+	RET

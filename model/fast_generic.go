@@ -5,7 +5,10 @@ package model
 // Without the amd64 assembly the kernels below are never called
 // (haveAVX2FMA is false); they exist so the package builds everywhere.
 
-const haveAVX2FMA = false
+const (
+	haveAVX2FMA = false
+	haveAVX512  = false
+)
 
 func axpyAVX2(alpha float64, x, y []float64) { axpyGo(alpha, x, y) }
 
@@ -25,4 +28,9 @@ func kern4x8(k int, alpha float64, add bool, a []float64, ars, acs int, b []floa
 			}
 		}
 	}
+}
+
+func kern8x8(k int, alpha float64, add bool, a []float64, ars, acs int, b []float64, ldb int, c []float64, ldc int) {
+	kern4x8(k, alpha, add, a, ars, acs, b, ldb, c, ldc)
+	kern4x8(k, alpha, add, a[4*ars:], ars, acs, b, ldb, c[4*ldc:], ldc)
 }

@@ -13,7 +13,7 @@ import (
 // γ_k Σ_l |a||b| per entry (k the inner length, u = 2⁻⁵³) — the standard
 // bound for any summation order.
 func TestFastKernels(t *testing.T) {
-	t.Logf("AVX2+FMA kernels in use: %v", haveAVX2FMA)
+	t.Logf("AVX2+FMA kernels in use: %v; AVX-512 kernel: %v", haveAVX2FMA, haveAVX512)
 	rng := NewRand(3)
 	for n := 0; n < 70; n++ {
 		x := make([]float64, n+3)
