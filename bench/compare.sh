@@ -23,7 +23,8 @@ mkdir -p "$OUT"
 
 {
 	echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-	echo "cpu: $(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores)"
+	echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), family $(lscpu | sed -n 's/^CPU family: *//p') model $(lscpu | sed -n 's/^Model: *//p'), $(nproc) cores, $(lscpu | sed -n 's/^Hypervisor vendor: *//p') guest"
+	echo "simd: $(grep -o -w -E 'avx2|fma|avx512f' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 	echo "go: $(go version)"
 	echo "uptime before: $(uptime)"
 } | tee "$OUT/machine.txt"
@@ -31,6 +32,7 @@ mkdir -p "$OUT"
 echo "== Go: go test ./model -bench BenchmarkStep -count $COUNT -benchtime $BENCHTIME -cpu 1"
 go test ./model/ -run '^$' -bench '^BenchmarkStep$' -benchmem -count "$COUNT" -benchtime "$BENCHTIME" -cpu 1 | tee "$OUT/go.txt"
 
+echo "uptime after Go: $(uptime)" | tee -a "$OUT/machine.txt"
 echo "== benchstat"
 BIN=$(go env GOPATH)/bin
 if ! [ -x "$BIN/benchstat" ] || ! go version -m "$BIN/benchstat" | grep -q "$BENCHSTAT_VERSION"; then
