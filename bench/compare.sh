@@ -2,7 +2,7 @@
 # Benchmarks one GD step of model.Reference and model.Fast (Go) and the same
 # loop in numpy (naive and thin-end order), and prints ratios.
 #
-#   bench/compare.sh               # full run: -count 5, Debian numpy and numpy+OpenBLAS
+#   bench/compare.sh               # full run: -count 6, Debian numpy and numpy+OpenBLAS
 #   COUNT=10 BENCHTIME=1s bench/compare.sh
 #   OPENBLAS=0 bench/compare.sh    # skip the numpy+OpenBLAS variant
 #
@@ -13,7 +13,7 @@
 # OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-COUNT=${COUNT:-5}
+COUNT=${COUNT:-6}
 BENCHTIME=${BENCHTIME:-0.5s}
 OPENBLAS=${OPENBLAS:-1}
 OUT=bench/out
