@@ -273,12 +273,13 @@ func r1Residual(impl model.Stepper, st *Stats, o r1Options) func(*rapid.T) {
 		}
 		c := o.margin(phi)
 		measured := invariants.NetMargin(n, phi)
-		t.Logf("R1 case: N=%d d=%d ‖Φ−I‖_F=%.4g c=%.4g measured margin=%.4g", N, d, dist, c, measured)
+		phiF := invariants.Frobenius(phi)
+		eta := invariants.EtaBound(c, N, phiF)
+		t.Logf("R1 case: N=%d dims=%d×… ‖Φ−I‖_F=%.4g σ_min(Φ)=%.4g c=%.4g measured margin=%.4g δ=0 η=%.3g σ_min(W(0))=1",
+			N, d, dist, invariants.SigmaMin(phi), c, measured, eta)
 		if tol := MeasureTol(2+dist, d, 1); !(measured >= c-tol) {
 			t.Fatalf("R1 violated: c = %.6g exceeds the measured margin %.6g of W_j = I", c, measured)
 		}
-		phiF := invariants.Frobenius(phi)
-		eta := invariants.EtaBound(c, N, phiF)
 		rate := invariants.Rate(eta, c, N)
 		if !(c > 0 && eta > 0) {
 			t.Fatalf("R1: c = %v, η = %v not positive", c, eta)
