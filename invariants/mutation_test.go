@@ -18,12 +18,6 @@ import (
 	"github.com/dlnverify/dlnverify/model"
 )
 
-// TestMutationProofSuite runs the deterministic claim checks of
-// proofs_test against this package when DLNVERIFY_MUTATION is set
-// (scripts/mutation.sh), so that gremlins, which runs only the mutated
-// package's tests, mutates invariants/ against the whole suite.
-func TestMutationProofSuite(t *testing.T) { gatecheck.ProofSuite(t) }
-
 // pw is x^p through exp/log, independent of math.Pow.
 func pw(x, p float64) float64 { return math.Exp(p * math.Log(x)) }
 
@@ -258,3 +252,10 @@ func TestSymPowPinned(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, mat.EqualApprox(h, mat.NewDense(2, 2, []float64{1 / math.Sqrt2, 1 / math.Sqrt2, 1 / math.Sqrt2, 1 / math.Sqrt2}), 1e-12), "%v", mat.Formatted(h))
 }
+
+// TestMutationProofSuite runs the deterministic claim checks of
+// proofs_test against this package when DLNVERIFY_MUTATION is set
+// (scripts/mutation.sh), so that gremlins, which runs only the mutated
+// package's tests, mutates invariants/ against the whole suite.
+// It is declared last so that -failfast skips it for mutants already killed.
+func TestMutationProofSuite(t *testing.T) { gatecheck.ProofSuite(t) }
