@@ -198,7 +198,7 @@ func runProperties(props []proofs.Property, implName string, jobs int) []chan ou
 	}
 	next := make(chan int)
 	go func() {
-		for i := range props {
+		for _, i := range dispatchOrder(props) {
 			next <- i
 		}
 		close(next)
@@ -212,6 +212,30 @@ func runProperties(props []proofs.Property, implName string, jobs int) []chan ou
 		}()
 	}
 	return slots
+}
+
+// costHint is the measured CPU time, in seconds at 100 checks, of the
+// properties that dominate the default run (docs/cli.md). Starting the
+// longest first shortens the wall time on 2 workers (about 70 s instead of
+// 90 s on 2 idle cores, since T1 is the critical path); properties not
+// listed count as cheap. A stale entry only changes the order.
+var costHint = map[string]float64{
+	"TestT1_FullHorizon":         70,
+	"TestL2_InvariantsEveryStep": 23,
+	"TestL1_DescentEveryStep":    13,
+}
+
+// dispatchOrder returns the indices of props, most expensive first by
+// costHint, registry order otherwise.
+func dispatchOrder(props []proofs.Property) []int {
+	order := make([]int, len(props))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		return costHint[props[order[a]].TestName()] > costHint[props[order[b]].TestName()]
+	})
+	return order
 }
 
 // verifyOne runs one property; a panic escaping it becomes a failure of

@@ -144,3 +144,14 @@ func TestVerifyErrors(t *testing.T) {
 	requireUsageError(t, "flag provided but not defined", "verify", "--frob")
 	requireUsageError(t, `unexpected argument "T1"`, "verify", "T1")
 }
+
+func TestDispatchOrderLongestFirst(t *testing.T) {
+	props := []proofs.Property{{ID: "A1", Name: "X"}, {ID: "L1", Name: "DescentEveryStep"}, {ID: "B1", Name: "Y"}, {ID: "T1", Name: "FullHorizon"}}
+	got := dispatchOrder(props)
+	want := []int{3, 1, 0, 2}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("dispatch order %v, want %v", got, want)
+		}
+	}
+}
