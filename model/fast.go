@@ -432,7 +432,7 @@ func gemm(tA, tB bool, alpha float64, a, b blas64.General, add bool, c blas64.Ge
 		tinyGemm(tA, tB, m, n, k, alpha, a, b, add, c)
 		return
 	}
-	if haveAVX2FMA && m >= 4 && n >= 8 && k >= 4 {
+	if haveAVX2FMA && m >= 4 && n >= 4 && k >= 4 {
 		if tB { // the micro-kernel wants op(B) row-major: transpose B once
 			t := blas64.General{Rows: k, Cols: n, Stride: n, Data: scratch[:k*n]}
 			transposeInto(t, b, n, k)
@@ -666,20 +666,25 @@ func transposeInto(dst, src blas64.General, n, k int) {
 }
 
 // kernGemm is C (+)= α op(A) B (B not transposed) with the 8×8 AVX-512
-// micro-kernel (where available) and the 4×8 AVX2 one over the full blocks,
-// and the Go loops on the edges.
+// micro-kernel (where available) and the 4×8 and 4×4 AVX2 ones over the
+// full blocks, and the Go loops on the edges.
 func kernGemm(tA bool, m, n, k int, alpha float64, a, b blas64.General, add bool, c blas64.General) {
 	ars, acs := a.Stride, 1
 	if tA {
 		ars, acs = 1, a.Stride
 	}
 	n8 := n &^ 7
+	n4 := n &^ 3 // n8 or n8 + 4
 	i := 0
 	if haveAVX512 {
 		for ; i+8 <= m; i += 8 {
 			ad := a.Data[i*ars:]
 			for j := 0; j < n8; j += 8 {
 				kern8x8(k, alpha, add, ad, ars, acs, b.Data[j:], b.Stride, c.Data[i*c.Stride+j:], c.Stride)
+			}
+			if n4 > n8 {
+				kern4x4(k, alpha, add, ad, ars, acs, b.Data[n8:], b.Stride, c.Data[i*c.Stride+n8:], c.Stride)
+				kern4x4(k, alpha, add, a.Data[(i+4)*ars:], ars, acs, b.Data[n8:], b.Stride, c.Data[(i+4)*c.Stride+n8:], c.Stride)
 			}
 		}
 	}
@@ -688,12 +693,15 @@ func kernGemm(tA bool, m, n, k int, alpha float64, a, b blas64.General, add bool
 		for j := 0; j < n8; j += 8 {
 			kern4x8(k, alpha, add, ad, ars, acs, b.Data[j:], b.Stride, c.Data[i*c.Stride+j:], c.Stride)
 		}
+		if n4 > n8 {
+			kern4x4(k, alpha, add, ad, ars, acs, b.Data[n8:], b.Stride, c.Data[i*c.Stride+n8:], c.Stride)
+		}
 	}
 	m4 := i
-	if n8 < n { // right edge: rows [0, m4), columns [n8, n)
-		bs := blas64.General{Rows: k, Cols: n - n8, Stride: b.Stride, Data: b.Data[n8:]}
-		cs := blas64.General{Rows: m4, Cols: n - n8, Stride: c.Stride, Data: c.Data[n8:]}
-		loopGemm(tA, false, m4, n-n8, k, alpha, a, bs, add, cs)
+	if n4 < n { // right edge: rows [0, m4), columns [n4, n)
+		bs := blas64.General{Rows: k, Cols: n - n4, Stride: b.Stride, Data: b.Data[n4:]}
+		cs := blas64.General{Rows: m4, Cols: n - n4, Stride: c.Stride, Data: c.Data[n4:]}
+		loopGemm(tA, false, m4, n-n4, k, alpha, a, bs, add, cs)
 	}
 	if m4 < m { // bottom edge: rows [m4, m), all columns
 		as := blas64.General{Stride: a.Stride, Data: a.Data[m4*ars:]}

@@ -59,3 +59,8 @@ var haveAVX512 = func() bool {
 	_, ebx7, _, _ := cpuid(7, 0)
 	return ebx7&(1<<16) != 0
 }()
+
+// kern4x4 is kern4x8 for a 4×4 block (AVX2, fast_amd64.s).
+//
+//go:noescape
+func kern4x4(k int, alpha float64, add bool, a []float64, ars, acs int, b []float64, ldb int, c []float64, ldc int)

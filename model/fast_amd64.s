@@ -324,3 +324,69 @@ k88_write:
 	VMOVUPD Z7, (BX)
 	VZEROUPPER
 	RET
+
+// func kern4x4(k int, alpha float64, add bool, a []float64, ars, acs int, b []float64, ldb int, c []float64, ldc int)
+// As kern4x8 for a 4×4 block (one YMM accumulator per row of C).
+TEXT ·kern4x4(SB), NOSPLIT, $0-128
+	MOVQ   k+0(FP), CX
+	MOVQ   a_base+24(FP), SI
+	MOVQ   ars+48(FP), R8
+	SHLQ   $3, R8
+	MOVQ   acs+56(FP), R9
+	SHLQ   $3, R9
+	MOVQ   b_base+64(FP), DI
+	MOVQ   ldb+88(FP), R10
+	SHLQ   $3, R10
+	LEAQ   (SI)(R8*1), R11
+	LEAQ   (SI)(R8*2), R12
+	LEAQ   (R12)(R8*1), R13
+	XORQ   DX, DX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	TESTQ  CX, CX
+	JEQ    k44_store
+
+k44_loop:
+	VMOVUPD      (DI), Y8
+	VBROADCASTSD (SI)(DX*1), Y10
+	VBROADCASTSD (R11)(DX*1), Y11
+	VBROADCASTSD (R12)(DX*1), Y12
+	VBROADCASTSD (R13)(DX*1), Y13
+	VFMADD231PD  Y8, Y10, Y0
+	VFMADD231PD  Y8, Y11, Y1
+	VFMADD231PD  Y8, Y12, Y2
+	VFMADD231PD  Y8, Y13, Y3
+	ADDQ         R9, DX
+	ADDQ         R10, DI
+	DECQ         CX
+	JNE          k44_loop
+
+k44_store:
+	MOVQ         c_base+96(FP), DI
+	MOVQ         ldc+120(FP), R8
+	SHLQ         $3, R8
+	VBROADCASTSD alpha+8(FP), Y9
+	VMULPD       Y9, Y0, Y0
+	VMULPD       Y9, Y1, Y1
+	VMULPD       Y9, Y2, Y2
+	VMULPD       Y9, Y3, Y3
+	LEAQ         (DI)(R8*1), R11
+	LEAQ         (DI)(R8*2), R12
+	LEAQ         (R12)(R8*1), R13
+	MOVBLZX      add+16(FP), CX
+	TESTQ        CX, CX
+	JEQ          k44_write
+	VADDPD       (DI), Y0, Y0
+	VADDPD       (R11), Y1, Y1
+	VADDPD       (R12), Y2, Y2
+	VADDPD       (R13), Y3, Y3
+
+k44_write:
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, (R11)
+	VMOVUPD Y2, (R12)
+	VMOVUPD Y3, (R13)
+	VZEROUPPER
+	RET
