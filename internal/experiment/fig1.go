@@ -69,7 +69,7 @@ type Fig1Config struct {
 	//     measured over (t/2, t] (only when p > 0 at both ends). The η
 	//     search of the point then stops (a smaller η covers less flow time).
 	Exhaustive bool
-	// NewStepper makes one GD implementation per worker (nil: ScalarGD).
+	// NewStepper makes one GD implementation per worker (nil: model.Fast).
 	NewStepper func() model.Stepper
 	Progress   io.Writer // one line per finished point; nil for none
 }
@@ -345,7 +345,7 @@ func RunFig1(ctx context.Context, cfg Fig1Config) (Fig1Result, error) {
 	}
 	newStepper := cfg.NewStepper
 	if newStepper == nil {
-		newStepper = func() model.Stepper { return &ScalarGD{} }
+		newStepper = func() model.Stepper { return model.NewFast() }
 	}
 	res.Stepper = newStepper().Name()
 	res.Workers = workers

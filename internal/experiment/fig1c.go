@@ -46,7 +46,7 @@ func Fig1cTrace(ctx context.Context, cfg Fig1Config, p Point, records int) ([]Tr
 		return nil, err
 	}
 	st := cfg.NewStepper
-	var impl model.Stepper = &ScalarGD{}
+	var impl model.Stepper = model.NewFast()
 	if st != nil {
 		impl = st()
 	}

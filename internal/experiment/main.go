@@ -111,7 +111,7 @@ func mainFig1(args []string, stdout, stderr io.Writer) error {
 	eps := fs.Float64("eps", 1e-5, "convergence threshold on the loss (optimum 0)")
 	maxIter := fs.Int("max-iter", 0, "iteration cap (default 1e6, 1e5 with --quick)")
 	exhaustive := fs.Bool("exhaustive", false, "run every η to the cap or the best count so far: no flow-time pruning, no stall abort")
-	stepper := fs.String("stepper", "scalar", "GD implementation: scalar (thin-end order, d_N = 1), fast (model.Fast) or reference")
+	stepper := fs.String("stepper", "fast", "GD implementation: fast (model.Fast), scalar (ScalarGD, thin-end order, d_N = 1) or reference")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	if err := fs.Parse(args); err != nil {
 		return err
