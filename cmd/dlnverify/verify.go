@@ -166,8 +166,14 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 			for _, l := range strings.Split(strings.TrimRight(r.Failure, "\n"), "\n") {
 				fmt.Fprintf(stdout, "    %s\n", l)
 			}
-			fmt.Fprintf(stdout, "    replay: dlnverify verify --claims %s --seed %d --checks %d%s\n", r.ID, *seed, *checks,
-				map[bool]string{true: " --short", false: ""}[*short])
+			extra := ""
+			if *short {
+				extra += " --short"
+			}
+			if impl.Name() != "reference" {
+				extra += " --impl " + *implName
+			}
+			fmt.Fprintf(stdout, "    replay: dlnverify verify --claims %s --seed %d --checks %d%s\n", r.ID, *seed, *checks, extra)
 		}
 		fmt.Fprintf(stdout, "\n%d passed, %d failed of %d checks in %.1fs; seed %d\n",
 			len(rep.Results)-rep.Failed, rep.Failed, len(rep.Results), rep.Seconds, *seed)
