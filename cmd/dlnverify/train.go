@@ -106,7 +106,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		cfg = trainConfig{Phi: phi, Init: in, Eta: eta, Steps: steps}
 	}
 	// Run-control flags override the file.
-	if fs.wasSet("eta") || cfg.Eta == nil && *configPath == "" {
+	if fs.wasSet("eta") {
 		cfg.Eta = eta
 	}
 	if fs.wasSet("steps") {
