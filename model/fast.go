@@ -31,11 +31,17 @@ import (
 // (FastPlan reports it). Identity partials (W_{1:0}, W_{N+1:N}) are never
 // multiplied.
 //
-// Kernels. Small products use plain Go loops; products with at least
-// fastBLASMin multiply-adds call gonum's pure-Go BLAS (blas/gonum Dgemm) on
-// tiles of at most 64×128 output entries, which keeps gonum on its serial,
-// allocation-free path (it spawns goroutines, and allocates, for larger
-// outputs). The build is cgo-free.
+// Kernels (see gemm). On amd64 with AVX2+FMA (detected from CPUID/XCR0 at
+// start-up) products are done by Go-assembly micro-kernels — 8×8 AVX-512,
+// 4×8 and 4×4 AVX2 register blocks, with a transposed operand staged in the
+// workspace — and the row-vector chains and rank-1 updates of the thin-end
+// order by AVX2 axpy/dot kernels. Otherwise (other GOARCH, the purego build
+// tag, older CPUs) they use register-blocked Go loops, and products with at
+// least fastBLASMin multiply-adds call gonum's pure-Go BLAS (blas/gonum
+// Dgemm) on tiles of at most 64×128 output entries, which keeps gonum on its
+// serial, allocation-free path (it spawns goroutines, and allocates, for
+// larger outputs). Results agree with Reference to rounding (differences
+// in summation order only). The build is cgo-free.
 //
 // Workspaces are cached per network shape inside the Fast value (the most
 // recently used shape first), so after the first step of a shape a Step
@@ -52,10 +58,10 @@ func NewFast() *Fast { return new(Fast) }
 // dropped beyond it.
 const fastMaxShapes = 8
 
-// fastBLASMin is the multiply-add count from which a product goes to gonum's
-// Dgemm instead of the plain loops (below it the call and validation
-// overhead of Dgemm dominates; measured with the benchmarks in
-// bench_test.go, see bench/RESULTS.md).
+// fastBLASMin is the multiply-add count from which, without the assembly
+// kernels, a product goes to gonum's Dgemm instead of the Go loops (a
+// 2⁵×2⁵×2⁴ product: below it Dgemm's argument checks and per-call overhead
+// are a visible share; a judgement, not a tuned constant).
 const fastBLASMin = 1 << 14
 
 // Name implements Stepper.
@@ -421,7 +427,11 @@ func dotGo(x, y []float64) float64 {
 
 // gemm sets C = α op(A) op(B) (add = false) or C += α op(A) op(B) (add =
 // true), op(X) = Xᵀ when the flag is set. Shapes are the callers' to get
-// right; C never aliases A or B.
+// right; C never aliases A or B; scratch holds at least k·n values (for a
+// transposed B). Dispatch, first match: ≤ fastTinyMax multiply-adds → one
+// strided loop; AVX2 and m, n, k ≥ 4 → micro-kernels (kernGemm); AVX2 and
+// rows of ≥ 16 → axpy/dot rows (loopGemm); ≥ fastBLASMin → gonum Dgemm
+// tiles; thin (m < 2, n < 4 or k < 4) → loopGemm; else 2×4 Go blocks.
 func gemm(tA, tB bool, alpha float64, a, b blas64.General, add bool, c blas64.General, scratch []float64) {
 	m, n := c.Rows, c.Cols
 	k := a.Cols
