@@ -301,6 +301,7 @@ func TestFastDifferentialSeesPlantedBugs(t *testing.T) {
 		}
 	})
 	require.True(t, rep.Failed, "rapid did not catch the sequential-update bug")
+	require.Contains(t, rep.Text(), "tier", "rapid failed for another reason: %s", rep.Text())
 }
 
 func TestFastZeroAllocs(t *testing.T) {

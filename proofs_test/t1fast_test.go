@@ -332,6 +332,7 @@ func TestT1_FullHorizonFast_CatchesPlantedBug(t *testing.T) {
 		}
 	})
 	require.True(t, rep.Failed, "the sign-flipped stepper passed the T1/L1 check")
+	require.Contains(t, rep.Text(), "L1 violated", "rapid failed for another reason: %s", rep.Text())
 	t.Logf("sign flip caught by rapid: %.300s", rep.Text())
 
 	caught, tried := 0, 0
