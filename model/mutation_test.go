@@ -1,13 +1,107 @@
 package model_test
 
+// Sharper tests written to kill gremlins' surviving mutants in model/
+// (docs/mutation.md lists the ones left as equivalent, with reasons).
+
 import (
+	"math"
+	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/dlnverify/dlnverify/internal/gatecheck"
+	"github.com/dlnverify/dlnverify/model"
 )
+
+// shapeOnly is a mat.Matrix with the given dimensions and no entries
+// (gonum's Dense cannot have a zero dimension): it probes the shape checks.
+type shapeOnly struct{ r, c int }
+
+func (s shapeOnly) Dims() (int, int)    { return s.r, s.c }
+func (s shapeOnly) At(i, j int) float64 { panic("shapeOnly has no entries") }
+func (s shapeOnly) T() mat.Matrix       { return shapeOnly{s.c, s.r} }
+
+func TestMutationWhitenedDataValidation(t *testing.T) {
+	rng := model.NewRand(1)
+	_, err := model.WhitenedData(mat.NewDense(1, 2, []float64{1, math.NaN()}), 4, 0, rng)
+	require.Error(t, err, "a non-finite Φ")
+	_, err = model.WhitenedData(shapeOnly{0, 2}, 4, 0, rng)
+	require.Error(t, err, "d_y = 0")
+	_, err = model.WhitenedData(shapeOnly{2, 0}, 4, 0, rng)
+	require.Error(t, err, "d_x = 0")
+}
+
+func TestMutationWhitenValidation(t *testing.T) {
+	x := mat.NewDense(2, 4, []float64{1, 2, 3, 5, 2, 1, 0, 4})
+	y := mat.NewDense(1, 4, []float64{1, 0, 1, 0})
+	_, err := model.Whiten(x, mat.NewDense(1, 4, []float64{1, math.NaN(), 0, 0}))
+	require.ErrorIs(t, err, model.ErrNonFinite, "NaN only in Y")
+	_, err = model.Whiten(mat.NewDense(2, 4, []float64{1, 2, 3, math.Inf(1), 2, 1, 0, 4}), y)
+	require.ErrorIs(t, err, model.ErrNonFinite, "Inf only in X")
+	_, err = model.Whiten(mat.NewDense(2, 1, []float64{1, 2}), mat.NewDense(1, 1, []float64{1}))
+	require.ErrorIs(t, err, model.ErrShape, "one example is a shape error, not a singular covariance")
+	_, err = model.Whiten(shapeOnly{0, 4}, y)
+	require.ErrorIs(t, err, model.ErrShape, "no feature")
+	_, err = model.Whiten(x, shapeOnly{0, 4})
+	require.ErrorIs(t, err, model.ErrShape, "no label row")
+	_, err = model.Whiten(x, mat.NewDense(1, 3, nil))
+	require.ErrorIs(t, err, model.ErrShape, "examples disagree")
+}
+
+// The rank threshold is λ_min ≤ 1e-12·λ_max·d_x. With d_x = 2 and
+// covariance eigenvalues 1 and r, r = 1e-12 is rejected and r = 4e-12 is
+// accepted (threshold 2e-12).
+func TestMutationWhitenRankThreshold(t *testing.T) {
+	// u, v: zero-mean, orthogonal, ‖·‖²/m = 1 over m = 4 examples.
+	u := []float64{1, -1, 1, -1}
+	v := []float64{1, 1, -1, -1}
+	for _, c := range []struct {
+		ratio float64
+		ok    bool
+	}{{1e-12, false}, {4e-12, true}, {1e-6, true}} {
+		s := math.Sqrt(c.ratio)
+		x := mat.NewDense(2, 4, nil)
+		for k := 0; k < 4; k++ {
+			x.Set(0, k, u[k])
+			x.Set(1, k, s*v[k])
+		}
+		w, err := model.Whiten(x, mat.NewDense(1, 4, []float64{1, 2, 3, 4}))
+		if !c.ok {
+			require.ErrorIs(t, err, model.ErrSingularCovariance, "ratio %g", c.ratio)
+			continue
+		}
+		require.NoError(t, err, "ratio %g", c.ratio)
+		require.True(t, mat.EqualApprox(w.Moments().Lxx, mat.NewDiagDense(2, []float64{1, 1}), 1e-3), "ratio %g", c.ratio)
+	}
+	// Constant features: λ_max = 0.
+	_, err := model.Whiten(mat.NewDense(1, 3, []float64{2, 2, 2}), mat.NewDense(1, 3, nil))
+	require.ErrorIs(t, err, model.ErrSingularCovariance)
+}
+
+func TestMutationReadCSVErrors(t *testing.T) {
+	_, err := model.ReadCSV(strings.NewReader("1,2\nx,3\n"), 1)
+	require.ErrorContains(t, err, "line 2, column 1", "a bad first column after data")
+	_, err = model.ReadCSV(strings.NewReader("1,2\n3,y\n"), 1)
+	require.ErrorContains(t, err, "line 2, column 2")
+	_, err = model.ReadCSV(strings.NewReader("a,b\nc,d\n1,2\n"), 1)
+	require.ErrorContains(t, err, "line 2", "only the first line may be a header")
+	d, err := model.ReadCSV(strings.NewReader("a,b\n1,2\n"), 1)
+	require.NoError(t, err)
+	require.Equal(t, 1.0, d.X.At(0, 0))
+	require.Equal(t, 2.0, d.Y.At(0, 0))
+	_, err = model.ReadCSV(strings.NewReader("a,b\n"), 1)
+	require.Error(t, err, "a header and no data")
+	_, err = model.ReadCSV(strings.NewReader("1,2\n"), 2)
+	require.Error(t, err, "no feature column left")
+	_, err = model.ReadCSV(strings.NewReader("1,2\n"), 0)
+	require.Error(t, err)
+}
 
 // TestMutationProofSuite runs the deterministic claim checks of
 // proofs_test against this package when DLNVERIFY_MUTATION is set
 // (scripts/mutation.sh), so that gremlins, which runs only the mutated
 // package's tests, mutates model/ against the whole suite.
+// It is declared last so that -failfast skips it for mutants already killed.
 func TestMutationProofSuite(t *testing.T) { gatecheck.ProofSuite(t) }
