@@ -99,6 +99,20 @@ func TestMutationReadCSVErrors(t *testing.T) {
 	require.Error(t, err)
 }
 
+func TestMutationReadCSVTwoLabels(t *testing.T) {
+	d, err := model.ReadCSV(strings.NewReader("1,2,3\n4,5,6\n"), 2)
+	require.NoError(t, err)
+	require.True(t, mat.Equal(d.X, mat.NewDense(1, 2, []float64{1, 4})))
+	require.True(t, mat.Equal(d.Y, mat.NewDense(2, 2, []float64{2, 5, 3, 6})), "%v", mat.Formatted(d.Y))
+}
+
+// DataLoss is (1/2m)‖WX − Y‖_F², by hand: X = [1 2 3], Y = [1 1 1],
+// W = 2: residual [1 3 5], ‖·‖² = 35, m = 3.
+func TestMutationDataLossPinned(t *testing.T) {
+	d := model.Data{X: mat.NewDense(1, 3, []float64{1, 2, 3}), Y: mat.NewDense(1, 3, []float64{1, 1, 1})}
+	require.InEpsilon(t, 35.0/6, d.DataLoss(mat.NewDense(1, 1, []float64{2})), 1e-15)
+}
+
 // TestMutationProofSuite runs the deterministic claim checks of
 // proofs_test against this package when DLNVERIFY_MUTATION is set
 // (scripts/mutation.sh), so that gremlins, which runs only the mutated
