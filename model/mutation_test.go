@@ -113,6 +113,20 @@ func TestMutationDataLossPinned(t *testing.T) {
 	require.InEpsilon(t, 35.0/6, d.DataLoss(mat.NewDense(1, 1, []float64{2})), 1e-15)
 }
 
+// Flow's parameter checks at their boundaries: Time = 0 is a valid no-op,
+// Dt = 0 and negative values are errors.
+func TestMutationFlowBoundaries(t *testing.T) {
+	n, _ := model.NewNetFromRows([][][]float64{{{0.5}}, {{0.7}}})
+	phi := mat.NewDense(1, 1, []float64{1})
+	before := n.Clone()
+	require.NoError(t, model.Flow(n, phi, model.FlowConfig{Time: 0, Dt: 0.1}))
+	require.True(t, mat.Equal(before.Product(), n.Product()))
+	for _, cfg := range []model.FlowConfig{{Time: 1, Dt: 0}, {Time: -1, Dt: 0.1}, {Time: 1, Dt: -0.1}, {Time: math.Inf(1), Dt: 1}} {
+		require.Error(t, model.Flow(n, phi, cfg), "%+v", cfg)
+	}
+	require.Error(t, model.Flow(n, phi, model.FlowConfig{Time: 1e12, Dt: 1e-3}), "more than 2^31 steps")
+}
+
 // TestMutationProofSuite runs the deterministic claim checks of
 // proofs_test against this package when DLNVERIFY_MUTATION is set
 // (scripts/mutation.sh), so that gremlins, which runs only the mutated
