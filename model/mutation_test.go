@@ -127,6 +127,46 @@ func TestMutationFlowBoundaries(t *testing.T) {
 	require.Error(t, model.Flow(n, phi, model.FlowConfig{Time: 1e12, Dt: 1e-3}), "more than 2^31 steps")
 }
 
+func TestMutationInitValidation(t *testing.T) {
+	rng := model.NewRand(2)
+	// std = 0 is allowed (all-zero layers).
+	n, err := model.Gaussian([]int{2, 3, 2}, 0, rng)
+	require.NoError(t, err)
+	require.Equal(t, 0.0, mat.Norm(n.Product(), 2))
+	_, err = model.BalancedGaussian([]int{2, 2}, 0, rng, false)
+	require.NoError(t, err)
+	_, err = model.Gaussian([]int{2, 2}, -1e-300, rng)
+	require.Error(t, err)
+	// A must be d_N×d_0: each dimension is checked on its own.
+	_, err = model.Balanced(mat.NewDense(2, 3, nil), []int{2, 3, 2}, nil)
+	require.ErrorIs(t, err, model.ErrShape, "d_0 wrong")
+	_, err = model.Balanced(mat.NewDense(3, 2, nil), []int{2, 3, 2}, nil)
+	require.ErrorIs(t, err, model.ErrShape, "d_N wrong")
+	_, err = model.Identity(0, 2)
+	require.ErrorIs(t, err, model.ErrShape)
+	_, err = model.Identity(2, 0)
+	require.ErrorIs(t, err, model.ErrShape)
+}
+
+// With a generator, Procedure 1 inserts random orthogonal factors between
+// every pair of layers: the layers differ from the plain construction
+// (and between seeds) while the product and the balance stay.
+func TestMutationBalancedInsertsRotations(t *testing.T) {
+	a := mat.NewDense(2, 3, []float64{1, 0.2, 0, -0.3, 0.8, 0.1})
+	dims := []int{3, 4, 4, 2}
+	plain, err := model.Balanced(a, dims, nil)
+	require.NoError(t, err)
+	r1, err := model.Balanced(a, dims, model.NewRand(1))
+	require.NoError(t, err)
+	r2, err := model.Balanced(a, dims, model.NewRand(2))
+	require.NoError(t, err)
+	for j := 1; j <= 3; j++ {
+		require.Greater(t, diffNorm(plain.Layer(j), r1.Layer(j)), 1e-3, "layer %d not rotated", j)
+		require.Greater(t, diffNorm(r1.Layer(j), r2.Layer(j)), 1e-3, "layer %d the same for two seeds", j)
+	}
+	require.True(t, mat.EqualApprox(a, r1.Product(), 1e-12))
+}
+
 // TestMutationProofSuite runs the deterministic claim checks of
 // proofs_test against this package when DLNVERIFY_MUTATION is set
 // (scripts/mutation.sh), so that gremlins, which runs only the mutated
