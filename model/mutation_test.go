@@ -167,6 +167,15 @@ func TestMutationBalancedInsertsRotations(t *testing.T) {
 	require.True(t, mat.EqualApprox(a, r1.Product(), 1e-12))
 }
 
+// δ = 0 is a valid target: a 0-balanced net stays as it is.
+func TestMutationPerturbImbalanceZero(t *testing.T) {
+	n, err := model.NewNetFromRows([][][]float64{{{2, 0}, {0, 3}}, {{2, 0}, {0, 3}}}) // exactly 0-balanced
+	require.NoError(t, err)
+	p, err := model.PerturbImbalance(n, 0, model.NewRand(1))
+	require.NoError(t, err)
+	require.True(t, mat.Equal(n.Product(), p.Product()))
+}
+
 // TestMutationProofSuite runs the deterministic claim checks of
 // proofs_test against this package when DLNVERIFY_MUTATION is set
 // (scripts/mutation.sh), so that gremlins, which runs only the mutated
