@@ -176,6 +176,18 @@ func TestMutationPerturbImbalanceZero(t *testing.T) {
 	require.True(t, mat.Equal(n.Product(), p.Product()))
 }
 
+// Large targets: the result meets δ to the documented relative 1e-9, and
+// is accepted (the final check is relative, not absolute).
+func TestMutationPerturbImbalanceLarge(t *testing.T) {
+	n, err := model.BalancedGaussian([]int{3, 3, 3, 2}, 0.8, model.NewRand(3), true)
+	require.NoError(t, err)
+	for _, d := range []float64{10, 1e3, 1e5} {
+		p, err := model.PerturbImbalance(n, d, model.NewRand(4))
+		require.NoError(t, err, "δ = %g", d)
+		require.InEpsilon(t, d, model.ImbalanceOf(p), 1e-9)
+	}
+}
+
 // TestMutationProofSuite runs the deterministic claim checks of
 // proofs_test against this package when DLNVERIFY_MUTATION is set
 // (scripts/mutation.sh), so that gremlins, which runs only the mutated
