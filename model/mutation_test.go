@@ -188,6 +188,13 @@ func TestMutationPerturbImbalanceLarge(t *testing.T) {
 	}
 }
 
+func TestMutationNewNetZeroDimensions(t *testing.T) {
+	for _, l := range []mat.Matrix{shapeOnly{0, 3}, shapeOnly{3, 0}} {
+		_, err := model.NewNet([]mat.Matrix{l})
+		require.ErrorIs(t, err, model.ErrShape, "%v", l)
+	}
+}
+
 // TestMutationProofSuite runs the deterministic claim checks of
 // proofs_test against this package when DLNVERIFY_MUTATION is set
 // (scripts/mutation.sh), so that gremlins, which runs only the mutated
