@@ -195,6 +195,18 @@ func TestMutationNewNetZeroDimensions(t *testing.T) {
 	}
 }
 
+// Error messages name the offending layer by its 1-based index.
+func TestMutationNewNetMessages(t *testing.T) {
+	_, err := model.NewNet([]mat.Matrix{mat.NewDense(2, 3, nil), mat.NewDense(4, 5, nil)})
+	require.ErrorContains(t, err, "W_2 is 4×5 but W_1 has 2 rows (d_1 must agree)")
+	_, err = model.NewNet([]mat.Matrix{mat.NewDense(2, 3, nil), mat.NewDense(1, 2, []float64{1, math.NaN()})})
+	require.ErrorContains(t, err, "in layer W_2")
+	_, err = model.NewNet([]mat.Matrix{mat.NewDense(2, 3, nil), shapeOnly{0, 2}})
+	require.ErrorContains(t, err, "layer W_2 is 0×2")
+	_, err = model.NewNet([]mat.Matrix{mat.NewDense(2, 3, nil), nil})
+	require.ErrorContains(t, err, "layer W_2 is nil")
+}
+
 // TestMutationProofSuite runs the deterministic claim checks of
 // proofs_test against this package when DLNVERIFY_MUTATION is set
 // (scripts/mutation.sh), so that gremlins, which runs only the mutated
