@@ -207,6 +207,50 @@ func TestMutationNewNetMessages(t *testing.T) {
 	require.ErrorContains(t, err, "layer W_2 is nil")
 }
 
+func TestMutationNetAccessors(t *testing.T) {
+	_, err := model.NewNetFromRows([][][]float64{{{1, 2}}, {{1}, {2, 3}}})
+	require.ErrorContains(t, err, "layer W_2:")
+	for _, v := range []float64{math.Inf(1), math.Inf(-1), math.NaN()} {
+		_, err = model.DenseFromRows([][]float64{{1, v}})
+		require.ErrorIs(t, err, model.ErrNonFinite, "%v", v)
+	}
+	n, err := model.NewNetFromRows([][][]float64{{{1, 2}}, {{3}, {4}}, {{5, 6}}})
+	require.NoError(t, err)
+	require.Nil(t, n.Layer(0))
+	require.Nil(t, n.Layer(4))
+	require.Nil(t, n.Layer(-1))
+	require.NotNil(t, n.Layer(3))
+	for _, jk := range [][2]int{{0, 1}, {0, 0}, {1, 4}, {3, 1}, {5, 3}} {
+		_, err := n.Partial(jk[0], jk[1])
+		require.Error(t, err, "Partial(%d, %d)", jk[0], jk[1])
+	}
+	id, err := n.Partial(4, 3)
+	require.NoError(t, err, "W_{N+1:N} is I_{d_N}")
+	require.Equal(t, 2, id.RawMatrix().Rows)
+	for _, v := range []float64{math.Inf(1), math.NaN()} {
+		m := n.Clone()
+		m.Layer(2).Set(1, 0, v)
+		require.False(t, m.Finite(), "%v", v)
+	}
+	require.True(t, n.Finite())
+}
+
+func TestMutationRunArguments(t *testing.T) {
+	phi := mat.NewDense(1, 1, []float64{1})
+	n, _ := model.NewNetFromRows([][][]float64{{{0.5}}, {{0.5}}})
+	_, err := model.Run(nil, n, phi, model.RunConfig{Eta: 0.1, MaxSteps: 1})
+	require.Error(t, err, "nil implementation")
+	_, err = model.Run(model.Reference{}, nil, phi, model.RunConfig{Eta: 0.1, MaxSteps: 1})
+	require.Error(t, err, "nil network")
+	res, err := model.Run(model.Reference{}, n, phi, model.RunConfig{Eta: 0.01, MaxSteps: 3})
+	require.NoError(t, err)
+	require.Equal(t, -1, res.HitStep, "no ε: no hit")
+	res, err = model.Run(model.Reference{}, n, phi, model.RunConfig{Eta: 0.01, MaxSteps: 3, Epsilon: 1e-30})
+	require.NoError(t, err)
+	require.Equal(t, -1, res.HitStep, "ε not reached")
+	require.Equal(t, model.StatusMaxSteps, res.Status)
+}
+
 // TestMutationProofSuite runs the deterministic claim checks of
 // proofs_test against this package when DLNVERIFY_MUTATION is set
 // (scripts/mutation.sh), so that gremlins, which runs only the mutated
