@@ -249,6 +249,16 @@ func TestMutationRunArguments(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, -1, res.HitStep, "ε not reached")
 	require.Equal(t, model.StatusMaxSteps, res.Status)
+	// Each RunConfig field is checked on its own; zero is valid everywhere.
+	for _, cfg := range []model.RunConfig{{MaxSteps: -1}, {Stride: -1}, {Epsilon: -1}, {DivergeAbove: -1}, {Epsilon: math.NaN()}, {DivergeAbove: math.NaN()}} {
+		cfg.Eta = 0.01
+		_, err := model.Run(model.Reference{}, n.Clone(), phi, cfg)
+		require.Error(t, err, "%+v", cfg)
+	}
+	res, err = model.Run(model.Reference{}, n.Clone(), phi, model.RunConfig{Eta: 0.01})
+	require.NoError(t, err, "MaxSteps = 0 is a valid run of no steps")
+	require.Equal(t, 0, res.Steps)
+	require.Len(t, res.Trajectory, 1)
 }
 
 // TestMutationProofSuite runs the deterministic claim checks of
