@@ -261,6 +261,66 @@ func TestMutationRunArguments(t *testing.T) {
 	require.Len(t, res.Trajectory, 1)
 }
 
+// Run's bookkeeping on N = 1, d = 1, where GD is w ← w − η(w − φ) and
+// every loss is exact in binary: ℓ(t) = ½(w(t) − φ)².
+func TestMutationRunAccounting(t *testing.T) {
+	phi := mat.NewDense(1, 1, []float64{0})
+	scalar := func(w float64) *model.Net {
+		n, err := model.NewNetFromRows([][][]float64{{{w}}})
+		require.NoError(t, err)
+		return n
+	}
+	// η = 3: w ← −2w, ℓ(t) = 50·4^t: 50, 200, 800, 3200 > 1000 at t = 3,
+	// so the run stops after the step from t = 3, holding W(4) = 160.
+	n := scalar(10)
+	res, err := model.Run(model.Reference{}, n, phi, model.RunConfig{Eta: 3, MaxSteps: 100, DivergeAbove: 1000})
+	require.NoError(t, err)
+	require.Equal(t, model.StatusDiverged, res.Status)
+	require.Equal(t, 4, res.Steps)
+	require.Equal(t, 160.0, n.Layer(1).At(0, 0))
+	// DivergeAbove is "exceeds": ℓ(0) = 50 equal to it is not divergence.
+	res, err = model.Run(model.Reference{}, scalar(10), phi, model.RunConfig{Eta: 0.5, MaxSteps: 2, DivergeAbove: 50})
+	require.NoError(t, err)
+	require.Equal(t, model.StatusMaxSteps, res.Status)
+	// ε = 0 disables the stop rule even at the optimum; ℓ(0) ≤ ε stops at
+	// step 0, including equality.
+	res, err = model.Run(model.Reference{}, scalar(0), phi, model.RunConfig{Eta: 0.5, MaxSteps: 3})
+	require.NoError(t, err)
+	require.Equal(t, model.StatusMaxSteps, res.Status)
+	require.Equal(t, -1, res.HitStep)
+	require.Equal(t, 3, res.Steps)
+	for _, eps := range []float64{50, 60} {
+		res, err = model.Run(model.Reference{}, scalar(10), phi, model.RunConfig{Eta: 0.5, MaxSteps: 3, Epsilon: eps})
+		require.NoError(t, err)
+		require.Equal(t, model.StatusConverged, res.Status, "ε = %v", eps)
+		require.Equal(t, 0, res.HitStep)
+		require.Equal(t, 0, res.Steps)
+	}
+	// η = 0.5 halves w: ℓ(t) = 50/4^t. MaxSteps = 3 applies exactly three
+	// steps; Stride = 2 records t = 0, 2 and the final 3, once each.
+	n = scalar(10)
+	res, err = model.Run(model.Reference{}, n, phi, model.RunConfig{Eta: 0.5, MaxSteps: 3, Stride: 2})
+	require.NoError(t, err)
+	require.Equal(t, 1.25, n.Layer(1).At(0, 0), "three halvings of 10")
+	var steps []int
+	var losses []float64
+	for _, r := range res.Trajectory {
+		steps = append(steps, r.Step)
+		losses = append(losses, r.Loss)
+	}
+	require.Equal(t, []int{0, 2, 3}, steps)
+	require.Equal(t, []float64{50, 50.0 / 16, 50.0 / 64}, losses)
+	require.Equal(t, 50.0/64, res.FinalLoss)
+	// Stride 3 over 7 steps: 0, 3, 6, 7.
+	res, err = model.Run(model.Reference{}, scalar(10), phi, model.RunConfig{Eta: 0.5, MaxSteps: 7, Stride: 3})
+	require.NoError(t, err)
+	steps = steps[:0]
+	for _, r := range res.Trajectory {
+		steps = append(steps, r.Step)
+	}
+	require.Equal(t, []int{0, 3, 6, 7}, steps)
+}
+
 // TestMutationProofSuite runs the deterministic claim checks of
 // proofs_test against this package when DLNVERIFY_MUTATION is set
 // (scripts/mutation.sh), so that gremlins, which runs only the mutated
