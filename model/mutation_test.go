@@ -319,6 +319,23 @@ func TestMutationRunAccounting(t *testing.T) {
 		steps = append(steps, r.Step)
 	}
 	require.Equal(t, []int{0, 3, 6, 7}, steps)
+	// η = 1 reaches the optimum in one step (ℓ(1) = 0): with ε = 0 the run
+	// still takes every step.
+	res, err = model.Run(model.Reference{}, scalar(10), phi, model.RunConfig{Eta: 1, MaxSteps: 3})
+	require.NoError(t, err)
+	require.Equal(t, model.StatusMaxSteps, res.Status)
+	require.Equal(t, 3, res.Steps)
+	// ℓ(1) = 12.5 = ε exactly: the hit is step 1 (≤), after two steps.
+	res, err = model.Run(model.Reference{}, scalar(10), phi, model.RunConfig{Eta: 0.5, MaxSteps: 10, Epsilon: 12.5})
+	require.NoError(t, err)
+	require.Equal(t, model.StatusConverged, res.Status)
+	require.Equal(t, 1, res.HitStep)
+	require.Equal(t, 2, res.Steps)
+	// ε reached exactly at the last step, seen only after the loop.
+	res, err = model.Run(model.Reference{}, scalar(10), phi, model.RunConfig{Eta: 0.5, MaxSteps: 2, Epsilon: 50.0 / 16})
+	require.NoError(t, err)
+	require.Equal(t, model.StatusConverged, res.Status)
+	require.Equal(t, 2, res.HitStep)
 }
 
 // TestMutationProofSuite runs the deterministic claim checks of
