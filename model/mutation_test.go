@@ -338,6 +338,17 @@ func TestMutationRunAccounting(t *testing.T) {
 	require.Equal(t, 2, res.HitStep)
 }
 
+func TestMutationCopyFrom(t *testing.T) {
+	a, _ := model.NewNetFromRows([][][]float64{{{1, 2}}, {{3}, {4}}})
+	b, _ := model.NewNetFromRows([][][]float64{{{5, 6}}, {{7}, {8}}})
+	require.NoError(t, a.CopyFrom(b))
+	require.True(t, mat.Equal(a.Product(), b.Product()))
+	deeper, _ := model.NewNetFromRows([][][]float64{{{1, 2}}, {{3}, {4}}, {{1, 1}}})
+	require.ErrorIs(t, a.CopyFrom(deeper), model.ErrShape, "different depth")
+	wider, _ := model.NewNetFromRows([][][]float64{{{1, 2}, {1, 2}}, {{3, 3}, {4, 4}}})
+	require.ErrorIs(t, a.CopyFrom(wider), model.ErrShape, "same depth, different width")
+}
+
 // TestMutationProofSuite runs the deterministic claim checks of
 // proofs_test against this package when DLNVERIFY_MUTATION is set
 // (scripts/mutation.sh), so that gremlins, which runs only the mutated
