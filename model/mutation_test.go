@@ -142,6 +142,11 @@ func TestMutationInitValidation(t *testing.T) {
 	require.ErrorIs(t, err, model.ErrShape, "d_0 wrong")
 	_, err = model.Balanced(mat.NewDense(3, 2, nil), []int{2, 3, 2}, nil)
 	require.ErrorIs(t, err, model.ErrShape, "d_N wrong")
+	for _, dn := range [][2]int{{1, 1}, {1, 3}, {3, 1}} {
+		id, err := model.Identity(dn[0], dn[1])
+		require.NoError(t, err, "Identity(%d, %d): d = 1 and N = 1 are valid", dn[0], dn[1])
+		require.Equal(t, dn[1], id.N())
+	}
 	_, err = model.Identity(0, 2)
 	require.ErrorIs(t, err, model.ErrShape)
 	_, err = model.Identity(2, 0)

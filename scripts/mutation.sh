@@ -54,19 +54,29 @@ for pkg in "${pkgs[@]}"; do
   v=$(grep -c '^ *NOT VIABLE' "$log" || true)
   c=$(grep -c '^ *NOT COVERED' "$log" || true)
   # Survivors listed as equivalent (lines "pkg/file.go:line:col TYPE reason").
-  e=0
-  while read -r pos typ; do
+  # A listed mutant that timed out (the machine was slow) is equivalent too;
+  # an unlisted timeout is a hang the suite's -timeout caught (loop-counter
+  # mutants), counted as detected and printed for review.
+  e=0 et=0
+  while read -r st pos typ; do
     [ -z "$pos" ] && continue
-    if [ -f "$equiv" ] && grep -q "^$name/$pos $typ" "$equiv"; then e=$((e + 1)); else echo "   SURVIVOR $name/$pos $typ"; fi
-  done < <(grep '^ *LIVED' "$log" | sed -E 's/^ *LIVED ([A-Z_]+) at (.*)$/\2 \1/')
-  echo "   $name: killed $k, lived $l (of which equivalent $e), timed out $t, not viable $v, not covered $c"
-  tk=$((tk + k)) tl=$((tl + l)) te=$((te + e)) tt=$((tt + t)) tv=$((tv + v)) tc=$((tc + c))
+    if [ -f "$equiv" ] && grep -q "^$name/$pos $typ " "$equiv"; then
+      if [ "$st" = LIVED ]; then e=$((e + 1)); else et=$((et + 1)); fi
+    else
+      [ "$st" = LIVED ] && echo "   SURVIVOR $name/$pos $typ" || echo "   HANG (timed out) $name/$pos $typ"
+    fi
+  done < <(grep -E '^ *(LIVED|TIMED OUT)' "$log" | sed -E 's/^ *(LIVED|TIMED OUT) ([A-Z_]+) at (.*)$/\1 \3 \2/; s/^TIMED OUT/TIMEDOUT/')
+  echo "   $name: killed $k, lived $l (equivalent $e), timed out $t (equivalent $et), not viable $v, not covered $c"
+  tk=$((tk + k)) tl=$((tl + l)) te=$((te + e + et)) tt=$((tt + t)) tv=$((tv + v)) tc=$((tc + c))
+  tet=$((${tet:-0} + et))
 done
-awk -v k="$tk" -v l="$tl" -v e="$te" -v t="$tt" -v c="$tc" 'BEGIN {
+awk -v k="$tk" -v l="$tl" -v e="$te" -v et="${tet:-0}" -v t="$tt" -v c="$tc" 'BEGIN {
   raw = (k + l) ? 100 * k / (k + l) : 0
   ne = k + t + l - e
-  score = ne ? 100 * (k + t) / ne : 0
-  printf "== total: killed %d, timed out %d, lived %d (equivalent %d), not covered %d\n", k, t, l, e, c
+  score = ne ? 100 * (k + t - et) / ne : 0
+  strict = ne ? 100 * k / ne : 0
+  printf "== total: killed %d, timed out %d, lived %d, equivalent %d (of which timed out %d), not covered %d\n", k, t, l, e, et, c
   printf "gremlins efficacy (killed/(killed+lived)): %.1f %%\n", raw
-  printf "MUTATION SCORE (killed+timed out)/(non-equivalent, covered): %.1f %%\n", score
+  printf "MUTATION SCORE (killed + non-equivalent hangs) / non-equivalent covered mutants: %.1f %% (%d/%d)\n", score, k + t - et, ne
+  printf "strict score (hangs not counted as detected): %.1f %%\n", strict
 }'
