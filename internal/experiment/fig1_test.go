@@ -66,8 +66,8 @@ func TestS3RotationInvarianceTrajectories(t *testing.T) {
 				std := map[int]float64{3: 0.1, 8: 0.17}[N]
 				n, err := NewInit(in, dims, std, 7)
 				require.NoError(t, err)
-				a := lossTrajectory(t, &ScalarGD{}, n.Clone(), phi, 0.05, steps)
-				b := lossTrajectory(t, &ScalarGD{}, rotateInput(n, q, p), &phiRot, 0.05, steps)
+				a := lossTrajectory(t, model.NewFast(), n.Clone(), phi, 0.05, steps)
+				b := lossTrajectory(t, model.NewFast(), rotateInput(n, q, p), &phiRot, 0.05, steps)
 				// The two runs round differently (Q is applied in floating
 				// point); each step adds O(d_0·eps64) relative error to the
 				// weights, so K steps allow K·d_0·eps64 relative to the loss
@@ -110,8 +110,8 @@ func TestS3BalancedInitCommutesWithRotation(t *testing.T) {
 		require.NoError(t, err)
 		n2, err := model.Balanced(&aq, dims, model.NewRand(99))
 		require.NoError(t, err)
-		la := lossTrajectory(t, &ScalarGD{}, n1, phi, 0.1, 500)
-		lb := lossTrajectory(t, &ScalarGD{}, n2, &phiQ, 0.1, 500)
+		la := lossTrajectory(t, model.NewFast(), n1, phi, 0.1, 500)
+		lb := lossTrajectory(t, model.NewFast(), n2, &phiQ, 0.1, 500)
 		tol := float64(500*128) * 0x1p-52 * math.Max(la[0], 1)
 		worst := 0.0
 		for i := range la {
@@ -141,7 +141,7 @@ func TestS3OutcomeDistributionDependsOnlyOnNorm(t *testing.T) {
 		for i := range out {
 			n, err := model.Gaussian(dims, 0.3, model.NewRand(seedBase+uint64(i)))
 			require.NoError(t, err)
-			l := lossTrajectory(t, &ScalarGD{}, n, phi, 0.05, 60)
+			l := lossTrajectory(t, model.NewFast(), n, phi, 0.05, 60)
 			out[i] = l[59]
 		}
 		return out
@@ -348,4 +348,11 @@ func TestMainErrors(t *testing.T) {
 	}
 	var so, se bytes.Buffer
 	require.Equal(t, 0, Main([]string{"fig1", "-h"}, &so, &se))
+}
+
+func mustLoss(t *testing.T, n *model.Net, phi mat.Matrix) float64 {
+	t.Helper()
+	l, err := model.Loss(n, phi)
+	require.NoError(t, err)
+	return l
 }

@@ -63,8 +63,6 @@ func parseInts(s string) ([]int, error) {
 
 func stepperFactory(name string) (func() model.Stepper, error) {
 	switch name {
-	case "scalar":
-		return func() model.Stepper { return &ScalarGD{} }, nil
 	case "reference":
 		return func() model.Stepper { return model.Reference{} }, nil
 	case "fast":
@@ -73,7 +71,7 @@ func stepperFactory(name string) (func() model.Stepper, error) {
 	if f := extraSteppers[name]; f != nil {
 		return f, nil
 	}
-	return nil, fmt.Errorf("unknown --stepper %q (want scalar, fast or reference)", name)
+	return nil, fmt.Errorf("unknown --stepper %q (want fast or reference)", name)
 }
 
 // extraSteppers lets other GD implementations be selected by name.
@@ -111,7 +109,7 @@ func mainFig1(args []string, stdout, stderr io.Writer) error {
 	eps := fs.Float64("eps", 1e-5, "convergence threshold on the loss (optimum 0)")
 	maxIter := fs.Int("max-iter", 0, "iteration cap (default 1e6, 1e5 with --quick)")
 	exhaustive := fs.Bool("exhaustive", false, "run every η to the cap or the best count so far: no flow-time pruning, no stall abort")
-	stepper := fs.String("stepper", "fast", "GD implementation: fast (model.Fast), scalar (ScalarGD, thin-end order, d_N = 1) or reference")
+	stepper := fs.String("stepper", "fast", "GD implementation: fast (model.Fast, thin-end order) or reference (model.Reference)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	if err := fs.Parse(args); err != nil {
 		return err

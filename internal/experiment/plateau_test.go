@@ -38,7 +38,7 @@ func TestPlateauPredictionIsConservative(t *testing.T) {
 		phi := unitRow(128, model.NewRand(1))
 		n, err := NewInit(tc.init, cfg.dims(tc.N), tc.std, uint64(1000+ci))
 		require.NoError(t, err)
-		st := &ScalarGD{}
+		st := model.NewFast()
 		l0 := mustLoss(t, n, phi)
 		_ = l0
 		type chk struct {
