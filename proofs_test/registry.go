@@ -36,12 +36,14 @@ type Stats struct {
 	mu    sync.Mutex
 	tried int
 	valid int
-	worst float64 // smallest relative slack seen; +Inf before any
-	tally map[string]float64
+	worst float64 // smallest relative slack seen (valid once slackSeen)
+
+	slackSeen bool
+	tally     map[string]float64
 }
 
-// NewStats returns empty Stats.
-func NewStats() *Stats { return &Stats{worst: math.Inf(1)} }
+// NewStats returns empty Stats (the zero value is ready to use too).
+func NewStats() *Stats { return &Stats{} }
 
 // Case records one drawn case and whether it met the hypotheses.
 func (s *Stats) Case(valid bool) {
@@ -62,8 +64,9 @@ func (s *Stats) Slack(v float64) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.worst == 0 && s.tried == 0 {
-		s.worst = math.Inf(1)
+	if !s.slackSeen {
+		s.worst, s.slackSeen = v, true
+		return
 	}
 	s.worst = math.Min(s.worst, v)
 }
@@ -91,9 +94,13 @@ func (s *Stats) Tally() map[string]float64 {
 }
 
 // Counts returns cases tried, valid, and the worst slack.
+// The worst slack is +Inf when no inequality was recorded.
 func (s *Stats) Counts() (tried, valid int, worst float64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.slackSeen {
+		return s.tried, s.valid, math.Inf(1)
+	}
 	return s.tried, s.valid, s.worst
 }
 
