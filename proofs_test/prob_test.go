@@ -35,6 +35,9 @@ func probRun(t *testing.T, impl model.Stepper) {
 	if valid < p.MinValid {
 		t.Fatalf("vacuous: only %d cases met %s's hypotheses (need %d)", valid, p.ID, p.MinValid)
 	}
+	if err := SlackConsistent(worst); err != nil && !t.Failed() {
+		t.Fatal(err)
+	}
 }
 
 // probShrinkTime caps rapid's shrinking in planted-bug runs (each shrink

@@ -93,6 +93,17 @@ func (s *Stats) Tally() map[string]float64 {
 	return out
 }
 
+// SlackConsistent enforces the meaning of a recorded slack: every property
+// records slack within the same allowance it asserts, so a passing run
+// cannot have a negative one. A negative slack beside a pass means a
+// property recorded an inequality it did not assert: a harness bug.
+func SlackConsistent(worst float64) error {
+	if worst < 0 {
+		return fmt.Errorf("harness: worst recorded slack %.3g < 0 although no assertion failed (a checked inequality is recorded but not asserted)", worst)
+	}
+	return nil
+}
+
 // Counts returns cases tried, valid, and the worst slack.
 // The worst slack is +Inf when no inequality was recorded.
 func (s *Stats) Counts() (tried, valid int, worst float64) {
@@ -178,6 +189,9 @@ func Verify(p Property, impl model.Stepper) Outcome {
 	} else if valid < p.MinValid {
 		o.Passed = false
 		o.Failure = fmt.Sprintf("vacuous: only %d of %d cases met the hypotheses (need %d)", valid, tried, p.MinValid)
+	} else if err := SlackConsistent(worst); err != nil {
+		o.Passed = false
+		o.Failure = err.Error()
 	}
 	return o
 }

@@ -30,8 +30,12 @@ func runRegistered(t *testing.T) {
 			start := time.Now()
 			rapid.Check(t, p.Check(impl, st))
 			logStats(t, p, st, time.Since(start))
-			if _, valid, _ := st.Counts(); valid < p.MinValid {
+			_, valid, worst := st.Counts()
+			if valid < p.MinValid {
 				t.Fatalf("vacuous: only %d cases met %s's hypotheses (need %d)", valid, p.ID, p.MinValid)
+			}
+			if err := SlackConsistent(worst); err != nil && !t.Failed() {
+				t.Fatal(err)
 			}
 		})
 	}
