@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/mat"
 
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -37,4 +38,20 @@ func TestFastPlanCounts(t *testing.T) {
 		require.Equal(t, c.in, in, "%v in-order count (%s)", c.dims, c.why)
 		require.Equal(t, c.order, o, "%v order (%s)", c.dims, c.why)
 	}
+}
+
+// A Φ wrong in only one dimension is rejected like a Φ wrong in both, by
+// both implementations, and leaves the network untouched.
+func TestFastTargetShapeEachDimension(t *testing.T) {
+	n, err := model.Gaussian([]int{3, 2, 4}, 0.5, model.NewRand(1)) // Φ must be 4×3
+	require.NoError(t, err)
+	before := n.Clone()
+	for _, shape := range [][2]int{{5, 3}, {4, 2}, {3, 4}} {
+		phi := mat.NewDense(shape[0], shape[1], nil)
+		for _, impl := range []model.Stepper{model.NewFast(), model.Reference{}} {
+			_, err := impl.Step(n, phi, 0.1)
+			require.ErrorIs(t, err, model.ErrShape, "%s with a %d×%d Φ", impl.Name(), shape[0], shape[1])
+		}
+	}
+	require.True(t, mat.Equal(before.Product(), n.Product()), "a rejected step changed the network")
 }
