@@ -39,31 +39,13 @@ func SpectralNorm(a mat.Matrix) float64 { return linalg.SpectralNorm(a) }
 func Frobenius(a mat.Matrix) float64 { return linalg.Frobenius(a) }
 
 // ImbalancePairs returns ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F for j = 1..N−1
-// (index j−1).
-func ImbalancePairs(n *model.Net) []float64 {
-	out := make([]float64, n.N()-1)
-	for j := 1; j < n.N(); j++ {
-		var a, b mat.Dense
-		a.Mul(n.Layer(j+1).T(), n.Layer(j+1))
-		b.Mul(n.Layer(j), n.Layer(j).T())
-		a.Sub(&a, &b)
-		out[j-1] = mat.Norm(&a, 2)
-	}
-	return out
-}
+// (index j−1). The formula has one home, model.ImbalancePairs.
+func ImbalancePairs(n *model.Net) []float64 { return model.ImbalancePairs(n) }
 
 // Imbalance is the measured D1 value: the smallest δ for which the layers
-// are δ-balanced, max_j ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F (0 when N = 1).
-func Imbalance(n *model.Net) float64 {
-	worst := 0.0
-	for _, v := range ImbalancePairs(n) {
-		if math.IsNaN(v) {
-			return math.NaN()
-		}
-		worst = math.Max(worst, v)
-	}
-	return worst
-}
+// are δ-balanced, max_j ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F (0 when N = 1, NaN
+// when any pair is NaN).
+func Imbalance(n *model.Net) float64 { return model.ImbalanceOf(n) }
 
 // Margin is the deficiency margin of an end-to-end W with respect to Φ
 // (D2): σ_min(Φ) − ‖W − Φ‖_F. W has deficiency margin c > 0 exactly when

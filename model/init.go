@@ -167,17 +167,27 @@ func Identity(d, N int) (*Net, error) {
 	return &Net{w: layers}, nil
 }
 
-// ImbalanceOf is the measured D1 value max_j ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F
-// (0 for N = 1). invariants.Imbalance is the same measurement with per-pair
-// detail; it lives here too because PerturbImbalance needs it.
-func ImbalanceOf(n *Net) float64 {
-	worst := 0.0
+// ImbalancePairs returns ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F for j = 1..N−1
+// (index j−1): the D1 quantities. invariants.ImbalancePairs and
+// invariants.Imbalance are these; they live here because PerturbImbalance
+// needs them and model does not import invariants.
+func ImbalancePairs(n *Net) []float64 {
+	out := make([]float64, len(n.w)-1)
 	for j := 0; j+1 < len(n.w); j++ {
 		var a, b mat.Dense
 		a.Mul(n.w[j+1].T(), n.w[j+1])
 		b.Mul(n.w[j], n.w[j].T())
 		a.Sub(&a, &b)
-		v := mat.Norm(&a, 2)
+		out[j] = mat.Norm(&a, 2)
+	}
+	return out
+}
+
+// ImbalanceOf is the measured D1 value max_j ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F
+// (0 for N = 1; NaN if any pair is NaN).
+func ImbalanceOf(n *Net) float64 {
+	worst := 0.0
+	for _, v := range ImbalancePairs(n) {
 		if math.IsNaN(v) {
 			return math.NaN()
 		}
