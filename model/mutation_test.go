@@ -331,12 +331,16 @@ func TestMutationRunAccounting(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, model.StatusMaxSteps, res.Status)
 	require.Equal(t, 3, res.Steps)
-	// ℓ(1) = 12.5 = ε exactly: the hit is step 1 (≤), after two steps.
-	res, err = model.Run(model.Reference{}, scalar(10), phi, model.RunConfig{Eta: 0.5, MaxSteps: 10, Epsilon: 12.5})
+	// ℓ(1) = 12.5 = ε exactly: the hit is step 1 (≤), and the run stops
+	// there holding W(1) = 5.
+	n = scalar(10)
+	res, err = model.Run(model.Reference{}, n, phi, model.RunConfig{Eta: 0.5, MaxSteps: 10, Epsilon: 12.5})
 	require.NoError(t, err)
 	require.Equal(t, model.StatusConverged, res.Status)
 	require.Equal(t, 1, res.HitStep)
-	require.Equal(t, 2, res.Steps)
+	require.Equal(t, 1, res.Steps)
+	require.Equal(t, 12.5, res.FinalLoss)
+	require.Equal(t, 5.0, n.Layer(1).At(0, 0))
 	// ε reached exactly at the last step, seen only after the loop.
 	res, err = model.Run(model.Reference{}, scalar(10), phi, model.RunConfig{Eta: 0.5, MaxSteps: 2, Epsilon: 50.0 / 16})
 	require.NoError(t, err)
