@@ -23,7 +23,7 @@ const (
 // Run outcomes recorded per (point, η).
 const (
 	OutConverged = "converged" // ℓ(t) ≤ ε at some t below the cap
-	OutDiverged  = "diverged"  // loss non-finite or above 1e12·max(ℓ(0), 1)
+	OutDiverged  = "diverged"  // model.StatusDiverged: loss non-finite or above model.DivergenceLimit
 	OutMaxIter   = "max_iter"  // the iteration cap (1e6 in the paper) was reached
 	OutBeaten    = "beaten"    // stopped at the best iteration count found so far: cannot be strictly faster
 	OutStalled   = "stalled"   // non-monotone run whose best loss stopped improving (see Fig1Config.Exhaustive)
