@@ -357,16 +357,33 @@ func checkStd(s float64) error {
 	return nil
 }
 
-// steppers lists the GD implementations train can use by name.
-func steppers() map[string]model.Stepper {
-	return map[string]model.Stepper{"reference": model.Reference{}, "fast": model.NewFast()}
+// defaultImpl is the GD implementation every command uses unless told
+// otherwise (--impl, "impl"): model.Fast, differential-tested against
+// model.Reference, which --impl reference selects.
+const defaultImpl = "fast"
+
+// implementations are the GD implementations by --impl name. Each call
+// makes a new stepper: a Fast holds a workspace and serves one goroutine.
+var implementations = map[string]func() model.Stepper{
+	"reference": func() model.Stepper { return model.Reference{} },
+	"fast":      func() model.Stepper { return model.NewFast() },
 }
 
-func stepperByName(name string) (model.Stepper, error) {
-	if s, ok := steppers()[name]; ok {
-		return s, nil
+// stepperFactory returns the constructor of the named implementation.
+func stepperFactory(name string) (func() model.Stepper, error) {
+	if f, ok := implementations[name]; ok {
+		return f, nil
 	}
 	return nil, fmt.Errorf("unknown impl %q (available: %s)", name, strings.Join(stepperNames(), ", "))
+}
+
+// stepperByName returns a new stepper of the named implementation.
+func stepperByName(name string) (model.Stepper, error) {
+	f, err := stepperFactory(name)
+	if err != nil {
+		return nil, err
+	}
+	return f(), nil
 }
 
 // parseMatrix parses "a,b;c,d" (rows separated by ';', entries by ',').
