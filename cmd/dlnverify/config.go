@@ -30,7 +30,7 @@ type trainConfig struct {
 	Stride  *int          `json:"stride,omitempty"` // record every Stride-th iterate; default ⌈steps/200⌉
 	Flow    *bool         `json:"flow,omitempty"`   // gradient flow (RK4) for time steps·η instead of GD
 	Dt      *float64      `json:"dt,omitempty"`     // RK4 step for flow; default η
-	Impl    *string       `json:"impl,omitempty"`   // GD implementation: "reference" (default) or "fast"
+	Impl    *string       `json:"impl,omitempty"`   // GD implementation: "fast" (default) or "reference"
 }
 
 // initSpec is an initialisation by kind.
@@ -180,7 +180,7 @@ func (cfg trainConfig) setup() (*trainSetup, error) {
 	if err := net.CheckTarget(phi); err != nil {
 		return nil, fmt.Errorf("phi and layers disagree: %w", err)
 	}
-	s := &trainSetup{phi: phi, net: net, impl: model.Reference{}}
+	s := &trainSetup{phi: phi, net: net}
 	if cfg.Steps == nil {
 		return nil, fmt.Errorf(`missing "steps" (the number of GD steps)`)
 	}
@@ -204,15 +204,15 @@ func (cfg trainConfig) setup() (*trainSetup, error) {
 	if cfg.Flow != nil {
 		s.flow = *cfg.Flow
 	}
+	implName := defaultImpl
 	if cfg.Impl != nil {
 		if s.flow {
 			return nil, fmt.Errorf("impl %q applies to GD, not to gradient flow", *cfg.Impl)
 		}
-		impl, err := stepperByName(*cfg.Impl)
-		if err != nil {
-			return nil, err
-		}
-		s.impl = impl
+		implName = *cfg.Impl
+	}
+	if s.impl, err = stepperByName(implName); err != nil {
+		return nil, err
 	}
 	// Theorem 1 at the measured margin, first without η to get its bound.
 	s.hyp = invariants.CheckTheorem1(net, phi, 0, 0)

@@ -48,7 +48,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.Var(stride, "stride", "record every stride-th iterate (default ⌈steps/200⌉; 0: first and last only)")
 	flow := fs.Bool("flow", false, "gradient flow (RK4, model.Flow) instead of GD")
 	dt := fs.Float64("dt", 0, "RK4 step for --flow (default η)")
-	impl := fs.String("impl", "reference", "GD implementation: "+strings.Join(stepperNames(), ", "))
+	impl := fs.String("impl", defaultImpl, "GD implementation: "+strings.Join(stepperNames(), ", "))
 	asJSON := fs.Bool("json", false, "write the result as JSON on stdout")
 	plotPath := fs.String("plot", "", "draw loss (log scale) with T1's rate and the imbalance against steps to FILE.png or FILE.svg")
 	quiet := fs.Bool("quiet", false, "no progress output")
