@@ -362,7 +362,13 @@ func steppers() map[string]model.Stepper {
 	return map[string]model.Stepper{"reference": model.Reference{}, "fast": model.NewFast()}
 }
 
+// stepperByName returns the GD implementation an --impl value names: one
+// of steppers(), or exec:'CMD ARGS', an external stepper in a new process
+// (the caller closes it with closeStepper).
 func stepperByName(name string) (model.Stepper, error) {
+	if isExec(name) {
+		return startExec(name)
+	}
 	if s, ok := steppers()[name]; ok {
 		return s, nil
 	}
