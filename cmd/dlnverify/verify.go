@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dlnverify/dlnverify/internal/rapidtb"
+	"github.com/dlnverify/dlnverify/internal/report"
 	"github.com/dlnverify/dlnverify/model"
 	proofs "github.com/dlnverify/dlnverify/proofs_test"
 )
@@ -31,18 +32,18 @@ const statementWidth = 64
 
 // verifyRow is one property's outcome in the JSON report.
 type verifyRow struct {
-	ID         string  `json:"id"`
-	Name       string  `json:"name"`
-	Test       string  `json:"test"` // Test<ID>_<Name>, the go test name
-	Statement  string  `json:"statement"`
-	Status     string  `json:"sheet_status"` // CLAIMS.md confidence: V, S, R, U
-	Tried      int     `json:"tried"`
-	Valid      int     `json:"valid"`
-	MinValid   int     `json:"min_valid"`
-	WorstSlack jfloat  `json:"worst_slack"` // "+Inf" when no inequality was recorded
-	Passed     bool    `json:"passed"`
-	Failure    string  `json:"failure,omitempty"`
-	Seconds    float64 `json:"seconds"`
+	ID         string       `json:"id"`
+	Name       string       `json:"name"`
+	Test       string       `json:"test"` // Test<ID>_<Name>, the go test name
+	Statement  string       `json:"statement"`
+	Status     string       `json:"sheet_status"` // CLAIMS.md confidence: V, S, R, U
+	Tried      int          `json:"tried"`
+	Valid      int          `json:"valid"`
+	MinValid   int          `json:"min_valid"`
+	WorstSlack report.Float `json:"worst_slack"` // "+Inf" when no inequality was recorded
+	Passed     bool         `json:"passed"`
+	Failure    string       `json:"failure,omitempty"`
+	Seconds    float64      `json:"seconds"`
 }
 
 // verifyReport is the JSON report of verify.
@@ -71,7 +72,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	// against model.Reference in `go test` (model/fast_test.go). With it the
 	// full-horizon T1 check costs ~4 s instead of ~60 s, which keeps the
 	// default run well inside its 2-minute budget on 2 cores.
-	implName := fs.String("impl", "fast", "GD implementation under test: "+strings.Join(stepperNames(), ", "))
+	implName := fs.String("impl", defaultImpl, "GD implementation under test: "+strings.Join(stepperNames(), ", "))
 	jobs := fs.Int("jobs", defaultJobs(), "properties run at the same time; the default is min(2, GOMAXPROCS)")
 	if err := fs.parse(args, stdout); err != nil {
 		return err
@@ -153,7 +154,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%s_%s: %w", o.ID, o.Name, o.fault)
 		}
 		row := verifyRow{ID: o.ID, Name: o.Name, Test: "Test" + o.ID + "_" + o.Name, Statement: o.Statement, Status: o.status,
-			Tried: o.Tried, Valid: o.Valid, MinValid: o.MinValid, WorstSlack: jfloat(o.WorstSlack), Passed: o.Passed,
+			Tried: o.Tried, Valid: o.Valid, MinValid: o.MinValid, WorstSlack: report.Float(o.WorstSlack), Passed: o.Passed,
 			Failure: o.Failure, Seconds: o.Elapsed.Seconds()}
 		rep.Results = append(rep.Results, row)
 		if !row.Passed {
