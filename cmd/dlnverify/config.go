@@ -373,15 +373,25 @@ var implementations = map[string]func() model.Stepper{
 }
 
 // stepperFactory returns the constructor of the named implementation.
+// An external stepper (exec:) starts a process that can fail and must be
+// closed, so it has no factory; stepperByName starts it.
 func stepperFactory(name string) (func() model.Stepper, error) {
+	if isExec(name) {
+		return nil, fmt.Errorf("--impl %s: external steppers are for verify, train and falsify", shellQuote(name))
+	}
 	if f, ok := implementations[name]; ok {
 		return f, nil
 	}
 	return nil, fmt.Errorf("unknown impl %q (available: %s)", name, strings.Join(stepperNames(), ", "))
 }
 
-// stepperByName returns a new stepper of the named implementation.
+// stepperByName returns a new stepper of the named implementation: one of
+// implementations, or exec:'CMD ARGS', an external stepper in a new
+// process (the caller closes it with closeStepper).
 func stepperByName(name string) (model.Stepper, error) {
+	if isExec(name) {
+		return startExec(name)
+	}
 	f, err := stepperFactory(name)
 	if err != nil {
 		return nil, err

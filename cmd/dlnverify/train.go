@@ -132,6 +132,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer closeStepper(s.impl)
 
 	var prog progress = nopProgress{}
 	switch {
@@ -143,6 +144,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	start := time.Now()
 	res, err := s.run(prog)
+	if fault := peerFault(s.impl); fault != nil {
+		return fault
+	}
 	if err != nil {
 		return err
 	}
@@ -170,7 +174,7 @@ func stepperNames() []string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return names
+	return append(names, execPrefix+"'CMD ARGS' (docs/external.md)")
 }
 
 // optInt is an int flag without a printed default (its default is
