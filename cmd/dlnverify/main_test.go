@@ -118,7 +118,9 @@ type trainOut struct {
 	FinalMargin    report.Float `json:"final_margin"`
 	InitialLoss    report.Float `json:"initial_loss"`
 	Method         string       `json:"method"`
+	Impl           string       `json:"impl"`
 	Eta            float64      `json:"eta"`
+	EtaRule        string       `json:"eta_rule"`
 	Theorem1       struct {
 		Holds    bool         `json:"holds"`
 		C        report.Float `json:"margin_c"`
@@ -148,11 +150,21 @@ func trainJSON(t *testing.T, args ...string) trainOut {
 }
 
 // TestTrainConfigReproducesReference: `train --config` with explicit
-// matrices gives model.Run(Reference)'s loss trajectory to 1e-10 relative
-// (it is the same computation, so in fact bit for bit).
+// matrices gives model.Run's loss trajectory to 1e-10 relative (it is the
+// same computation, so in fact bit for bit): with no --impl that of
+// model.Fast (the default), with --impl reference that of model.Reference.
 func TestTrainConfigReproducesReference(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		impl model.Stepper
+	}{{nil, model.NewFast()}, {[]string{"--impl", "reference"}, model.Reference{}}} {
+		t.Run(c.impl.Name(), func(t *testing.T) { trainConfigReproduces(t, c.args, c.impl) })
+	}
+}
+
+func trainConfigReproduces(t *testing.T, extra []string, impl model.Stepper) {
 	path := writeFile(t, "cfg.json", explicitConfig)
-	got := trainJSON(t, "--config", path)
+	got := trainJSON(t, append([]string{"--config", path}, extra...)...)
 
 	var cfg trainConfig
 	if err := json.Unmarshal([]byte(explicitConfig), &cfg); err != nil {
@@ -163,9 +175,12 @@ func TestTrainConfigReproducesReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	phi, _ := model.DenseFromRows(cfg.Phi)
-	want, err := model.Run(model.Reference{}, net, phi, model.RunConfig{Eta: 0.05, MaxSteps: 400, Stride: 1})
+	want, err := model.Run(impl, net, phi, model.RunConfig{Eta: 0.05, MaxSteps: 400, Stride: 1})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got.Impl != impl.Name() {
+		t.Fatalf("impl %q, want %q", got.Impl, impl.Name())
 	}
 	if len(got.Trajectory) != len(want.Trajectory) || len(want.Trajectory) != 401 {
 		t.Fatalf("trajectory has %d rows, reference %d (want 401)", len(got.Trajectory), len(want.Trajectory))
