@@ -44,7 +44,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	steps := fs.Int("steps", 200000, "GD steps K (with --flow: integrate for time K·η)")
 	epsilon := fs.Float64("epsilon", 0, "stop at the first iterate with loss ≤ epsilon (0: never)")
 	stride := new(optInt)
-	fs.Var(stride, "stride", "record every stride-th iterate (default ⌈steps/200⌉; 0: first and last only)")
+	fs.Var(stride, "stride", "record every stride-th iterate (default: 200–400 iterates spread over the steps actually run; 0: first and last only)")
 	flow := fs.Bool("flow", false, "gradient flow (RK4, model.Flow) instead of GD")
 	dt := fs.Float64("dt", 0, "RK4 step for --flow (default η)")
 	impl := fs.String("impl", defaultImpl, "GD implementation: "+strings.Join(stepperNames(), ", "))
@@ -210,7 +210,7 @@ func (s *trainSetup) run(prog progress) (model.Result, error) {
 	defer prog.done()
 	every := max(1, s.steps/100)
 	cfg := model.RunConfig{
-		Eta: s.eta, MaxSteps: s.steps, Epsilon: s.epsilon, Continue: true, Stride: s.stride, Measure: invariants.Measure,
+		Eta: s.eta, MaxSteps: s.steps, Epsilon: s.epsilon, Continue: true, Stride: s.stride, Points: s.points, Measure: invariants.Measure,
 		Observe: func(t int, loss float64, _ *model.Net) bool {
 			if t > 0 && t%every == 0 {
 				prog.update(t, loss)
