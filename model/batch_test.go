@@ -314,3 +314,12 @@ func TestBatchZeroAllocs(t *testing.T) {
 		require.Zero(t, allocs, "dims %v", dims)
 	}
 }
+
+func TestBatchLanesFor(t *testing.T) {
+	for _, c := range []struct {
+		dims []int
+		want int
+	}{{[]int{2, 2, 2, 2}, 32}, {[]int{4, 4, 4, 4}, 24}, {[]int{8, 8, 8, 8, 8}, 8}, {[]int{128, 32, 32, 1}, 8}, {[]int{3}, 8}} {
+		require.Equal(t, c.want, model.BatchLanesFor(c.dims), "dims %v", c.dims)
+	}
+}
