@@ -321,3 +321,25 @@ func TestFlowErrorControlHeldIn(t *testing.T) {
 	l, _ := model.Loss(n, scalarPhi(1))
 	require.Greater(t, l, 0.03)
 }
+
+// Points spreads the records over the iterates actually reached: a run
+// that stops early is recorded as densely as a long one, and the final
+// iterate is always kept.
+func TestRunPointsFollowStepsRun(t *testing.T) {
+	for _, stop := range []int{7, 150, 1000, 4321} {
+		res, err := model.Run(model.NewFast(), scalarNet(t, 10), scalarPhi(0), model.RunConfig{Eta: 1e-4, MaxSteps: 100000, Points: 50,
+			Observe: func(s int, _ float64, _ *model.Net) bool { return s == stop }})
+		require.NoError(t, err)
+		require.Equal(t, stop, res.Steps)
+		tr := res.Trajectory
+		require.Equal(t, 0, tr[0].Step)
+		require.Equal(t, stop, tr[len(tr)-1].Step, "the final iterate is recorded")
+		require.GreaterOrEqual(t, len(tr), min(stop+1, 50), "stop %d", stop)
+		require.LessOrEqual(t, len(tr), 2*50+1)
+		for i := 1; i < len(tr); i++ {
+			require.Greater(t, tr[i].Step, tr[i-1].Step)
+		}
+	}
+	_, err := model.Run(model.Reference{}, scalarNet(t, 1), scalarPhi(0), model.RunConfig{Eta: 0.1, MaxSteps: 3, Stride: 2, Points: 5})
+	require.Error(t, err)
+}

@@ -55,7 +55,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *plotPath != "" {
-		if _, err := plotFormat(*plotPath); err != nil {
+		if err := checkPlotPath(*plotPath); err != nil {
 			return err
 		}
 	}
@@ -150,19 +150,23 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	out := s.result(res, time.Since(start))
+	// The report goes out first: a late plot error must not lose it.
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else {
+		out.print(stdout)
+	}
 	if *plotPath != "" {
 		if err := writePlot(*plotPath, out); err != nil {
 			return err
 		}
-	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
-	}
-	out.print(stdout)
-	if *plotPath != "" {
-		fmt.Fprintf(stdout, "plot written to %s\n", *plotPath)
+		if !*asJSON {
+			fmt.Fprintf(stdout, "plot written to %s\n", *plotPath)
+		}
 	}
 	return nil
 }
