@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,5 +75,27 @@ func TestTrainEarlyStopRecordsItsSteps(t *testing.T) {
 	}
 	if n := len(out.Trajectory); n != out.StepsRun+1 {
 		t.Fatalf("%d records for %d steps run", n, out.StepsRun)
+	}
+}
+
+// The default --a follows --phi's shape (margin σ_min(Φ)/2), and shape
+// errors name the flags the user gave (or the defaults they did not).
+func TestTrainFlagShapes(t *testing.T) {
+	out := trainJSON(t, "--quiet", "--phi", "1,0,0;0,1,0;0,0,2", "--dims", "3,3,3", "--steps", "1")
+	if c := float64(out.Theorem1.C); math.Abs(c-0.5) > 1e-12 {
+		t.Fatalf("default A for --phi: margin %v, want σ_min(Φ)/2 = 0.5", c)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--phi", "1,0,0;0,1,0;0,0,1"}, "the default --dims 2,2,2,2 gives d_N×d_0 = 2×2 but --phi is 3×3"},
+		{[]string{"--dims", "3,3,3"}, "--dims gives d_N×d_0 = 3×3 but the default --phi 0.8,0;0,0.6 is 2×2"},
+		{[]string{"--phi", "1,0,0;0,1,0;0,0,1", "--dims", "3,3,3", "--a", "1,0;0,1"}, "--a is 2×2 but --phi is 3×3"},
+	} {
+		_, stderr, code := runCLI(t, append([]string{"train", "--quiet"}, c.args...)...)
+		if code == 0 || !strings.Contains(stderr, c.want) {
+			t.Fatalf("%v: exit %d, stderr %q, want %q", c.args, code, stderr, c.want)
+		}
 	}
 }

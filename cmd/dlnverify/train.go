@@ -25,6 +25,29 @@ const (
 	defaultA   = "0.65,0.05;0,0.4"
 )
 
+// defaultAFor is the default --a for a given --phi: A = (1 − σ_min(Φ)/(2‖Φ‖_F))·Φ,
+// shaped like Φ, at deficiency margin c = σ_min(Φ) − ‖A − Φ‖_F = σ_min(Φ)/2
+// (D2; 0 for a singular Φ).
+func defaultAFor(phi [][]float64) [][]float64 {
+	m, err := model.DenseFromRows(phi)
+	if err != nil {
+		return phi
+	}
+	f := invariants.Frobenius(m)
+	scale := 1.0
+	if f > 0 {
+		scale = 1 - invariants.SigmaMin(m)/(2*f)
+	}
+	a := make([][]float64, len(phi))
+	for i, row := range phi {
+		a[i] = make([]float64, len(row))
+		for j, v := range row {
+			a[i][j] = scale * v
+		}
+	}
+	return a
+}
+
 // modelFlags define the start; they cannot be combined with --config.
 var modelFlags = []string{"phi", "dims", "init", "a", "std", "seed", "insert", "imbalance"}
 
@@ -34,7 +57,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	phiS := fs.String("phi", defaultPhi, "target Φ (d_N×d_0) as rows: \"a,b;c,d\"")
 	dimsS := fs.String("dims", "2,2,2,2", "widths d_0,…,d_N")
 	kind := fs.String("init", "balanced", "initialisation: balanced (Procedure 1), gaussian, identity")
-	aS := fs.String("a", "", "balanced: end-to-end matrix A for Procedure 1 as rows (default "+defaultA+" unless --std is set)")
+	aS := fs.String("a", "", "balanced: end-to-end matrix A for Procedure 1 as rows (default "+defaultA+" with the default --phi, (1 − σ_min(Φ)/(2‖Φ‖_F))·Φ with a given --phi; unless --std is set)")
 	std := fs.Float64("std", 0, "gaussian, or balanced without --a: entry standard deviation")
 	seed := fs.Uint64("seed", 1, "seed of the initialisation")
 	insert := fs.Bool("insert", false, "balanced: insert random orthogonal factors between layers")
@@ -80,6 +103,20 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("--dims: %w", err)
 		}
+		// Shapes are checked here, in the flags' own words.
+		phiFlag := "--phi"
+		if !fs.wasSet("phi") {
+			phiFlag = "the default --phi " + defaultPhi
+		}
+		dimsFlag := "--dims"
+		if !fs.wasSet("dims") {
+			dimsFlag = "the default --dims " + *dimsS
+		}
+		pr, pc := len(phi), len(phi[0])
+		if len(dims) >= 2 && (dims[0] != pc || dims[len(dims)-1] != pr) {
+			return fmt.Errorf("%s gives d_N×d_0 = %d×%d but %s is %d×%d (give --dims d_0,…,d_N with d_0 = %d, d_N = %d)",
+				dimsFlag, dims[len(dims)-1], dims[0], phiFlag, pr, pc, pc, pr)
+		}
 		in := &initSpec{Kind: *kind, Dims: dims, Seed: seed}
 		if fs.wasSet("std") {
 			in.Std = std
@@ -96,9 +133,14 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return fmt.Errorf("--a: %w", err)
 			}
+			if len(a) != pr || len(a[0]) != pc {
+				return fmt.Errorf("--a is %d×%d but %s is %d×%d (A is the start's end-to-end matrix, shaped like Φ)", len(a), len(a[0]), phiFlag, pr, pc)
+			}
 			in.A = a
-		case *kind == "balanced" && in.Std == nil:
+		case *kind == "balanced" && in.Std == nil && !fs.wasSet("phi"):
 			in.A, _ = parseMatrix(defaultA)
+		case *kind == "balanced" && in.Std == nil:
+			in.A = defaultAFor(phi)
 		}
 		if *kind == "identity" && !fs.wasSet("seed") {
 			in.Seed = nil
