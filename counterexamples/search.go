@@ -2,7 +2,6 @@ package counterexamples
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"strings"
@@ -68,6 +67,9 @@ type Found struct {
 	Inconclusive int `json:"inconclusive"`
 	// Rapid is rapid's own report (reproduction hint and output).
 	Rapid string `json:"-"`
+	// Seed is rapid's base seed for the search: the same seed and number
+	// of checks replay it.
+	Seed uint64 `json:"-"`
 }
 
 // String is a readable summary with the shrunk case.
@@ -206,12 +208,13 @@ func (s Search) Run(opts Options) (Found, error) {
 			f.Inconclusive++
 		}
 	}
-	restore, err := noFailFiles()
-	if err != nil {
-		return f, err
-	}
-	rep := rapidtb.Check("Falsify_"+strings.ReplaceAll(s.Name, "-", "_"), prop)
-	restore()
+	// A search must search: rapid replays any fail file it finds for a
+	// test name before generating cases, so a file left by an earlier run
+	// would hand back the old minimal case without a new search. Fail files
+	// are off for the search (the shrunk case is returned, and saved as JSON
+	// by the tests, instead); CheckWith runs it alone under that setting.
+	rep := rapidtb.CheckWith(rapidtb.WithoutFailFile, "Falsify_"+strings.ReplaceAll(s.Name, "-", "_"), prop)
+	f.Seed = rep.Seed
 	f.Rapid = rep.Text()
 	mu.Lock()
 	defer mu.Unlock()
@@ -229,33 +232,6 @@ func (s Search) Run(opts Options) (Found, error) {
 	}
 	f.Case, f.FirstSize = *last, firstSz
 	return f, nil
-}
-
-// runMu serialises searches: noFailFiles flips a process-wide rapid flag.
-var runMu sync.Mutex
-
-// noFailFiles turns off rapid's fail files for the duration of a search
-// and returns the function that restores the previous setting. A search
-// must search: rapid replays any fail file it finds for a test name before
-// generating cases, so a file left by an earlier run would hand back the
-// old minimal case without a new search. The shrunk case is returned (and
-// saved as JSON by the tests) instead.
-func noFailFiles() (func(), error) {
-	runMu.Lock()
-	fl := flag.Lookup("rapid.nofailfile")
-	if fl == nil {
-		runMu.Unlock()
-		return nil, fmt.Errorf("counterexamples: rapid's -rapid.nofailfile flag is not registered")
-	}
-	old := fl.Value.String()
-	if err := flag.Set("rapid.nofailfile", "true"); err != nil {
-		runMu.Unlock()
-		return nil, fmt.Errorf("counterexamples: %w", err)
-	}
-	return func() {
-		_ = flag.Set("rapid.nofailfile", old)
-		runMu.Unlock()
-	}, nil
 }
 
 // rapid draws shared by the generators.
