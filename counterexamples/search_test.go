@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/dlnverify/dlnverify/internal/rapidtb"
 )
 
 // update rewrites the saved counterexamples under testdata/:
@@ -51,6 +53,7 @@ func TestFalsify(t *testing.T) {
 	for _, s := range searches {
 		seen[s.Hypothesis] = true
 		t.Run(s.Name, func(t *testing.T) {
+			rapidtb.ReplayOnFailure(t)
 			f, err := s.Run(Options{})
 			if err != nil {
 				t.Fatalf("%v\nrapid:\n%s", err, f.Rapid)
