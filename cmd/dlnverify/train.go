@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,8 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"gonum.org/v1/gonum/mat"
-
+	"github.com/dlnverify/dlnverify/internal/report"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -47,7 +47,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.Var(stride, "stride", "record every stride-th iterate (default ⌈steps/200⌉; 0: first and last only)")
 	flow := fs.Bool("flow", false, "gradient flow (RK4, model.Flow) instead of GD")
 	dt := fs.Float64("dt", 0, "RK4 step for --flow (default η)")
-	impl := fs.String("impl", "reference", "GD implementation: "+strings.Join(stepperNames(), ", "))
+	impl := fs.String("impl", defaultImpl, "GD implementation: "+strings.Join(stepperNames(), ", "))
 	asJSON := fs.Bool("json", false, "write the result as JSON on stdout")
 	plotPath := fs.String("plot", "", "draw loss (log scale) with T1's rate and the imbalance against steps to FILE.png or FILE.svg")
 	quiet := fs.Bool("quiet", false, "no progress output")
@@ -131,6 +131,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer closeStepper(s.impl)
 
 	var prog progress = nopProgress{}
 	switch {
@@ -142,6 +143,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	start := time.Now()
 	res, err := s.run(prog)
+	if fault := peerFault(s.impl); fault != nil {
+		return fault
+	}
 	if err != nil {
 		return err
 	}
@@ -165,11 +169,11 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 
 func stepperNames() []string {
 	var names []string
-	for n := range steppers() {
+	for n := range implementations {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return names
+	return append(names, execPrefix+"'CMD ARGS' (docs/external.md)")
 }
 
 // optInt is an int flag without a printed default (its default is
@@ -192,86 +196,32 @@ func (o *optInt) Set(s string) error {
 	return nil
 }
 
-// run trains s.net in place.
+// flowTol is train's error tolerance for gradient flow (model.FlowConfig.Tol):
+// a local error of at most 1e-10 per unit time relative to max(1, ‖W‖_F),
+// with --dt the largest RK4 step.
+const flowTol = 1e-10
+
+// run trains s.net in place with the one run loop (model.RunContext, or
+// model.RunFlow for --flow): the same rules and statuses for GD and flow.
+// With epsilon > 0 the run continues after the first hit so that the
+// status says whether the loss stayed below epsilon (converged) or rose
+// again (hit-then-rose).
 func (s *trainSetup) run(prog progress) (model.Result, error) {
-	if s.flow {
-		return s.runFlow(prog)
-	}
-	every := max(1, s.steps/100)
-	ps := &progressStepper{Stepper: s.impl, every: every, report: prog.update}
-	res, err := model.Run(ps, s.net, s.phi, model.RunConfig{
-		Eta: s.eta, MaxSteps: s.steps, Epsilon: s.epsilon, Stride: s.stride, Measure: invariants.Measure,
-	})
-	prog.done()
-	return res, err
-}
-
-// runFlow integrates gradient flow for time steps·η in chunks of stride·η
-// (one chunk of the whole time when stride is 0), recording after each
-// chunk. Step t of the trajectory is time τ = t·η, so GD and flow runs are
-// on the same axis. The status rules are Run's: converged at the first
-// record with loss ≤ epsilon, diverged when the state leaves the finite
-// range or the loss exceeds 1e12·max(ℓ(0), 1).
-func (s *trainSetup) runFlow(prog progress) (model.Result, error) {
 	defer prog.done()
-	l0, err := model.Loss(s.net, s.phi)
-	if err != nil {
-		return model.Result{}, err
-	}
-	res := model.Result{InitialLoss: l0, HitStep: -1}
-	record := func(t int, loss float64) {
-		rec := model.Record{Step: t, Loss: loss}
-		invariants.Measure(s.net, s.phi, &rec)
-		res.Trajectory = append(res.Trajectory, rec)
-	}
-	record(0, l0)
-	limit := 1e12 * math.Max(l0, 1)
-	chunk := s.stride
-	if chunk == 0 {
-		chunk = max(s.steps, 1)
-	}
-	res.Status = model.StatusMaxSteps
-	if s.epsilon > 0 && l0 <= s.epsilon {
-		res.Status, res.HitStep = model.StatusConverged, 0
-	}
-	t := 0
-	for res.Status == model.StatusMaxSteps && t < s.steps {
-		k := min(chunk, s.steps-t)
-		ferr := model.Flow(s.net, s.phi, model.FlowConfig{Time: float64(k) * s.eta, Dt: s.dt})
-		t += k
-		l, _ := model.Loss(s.net, s.phi)
-		switch {
-		case ferr != nil || !(l <= limit):
-			res.Status = model.StatusDiverged
-			if math.IsNaN(l) {
-				l = math.Inf(1)
+	every := max(1, s.steps/100)
+	cfg := model.RunConfig{
+		Eta: s.eta, MaxSteps: s.steps, Epsilon: s.epsilon, Continue: true, Stride: s.stride, Measure: invariants.Measure,
+		Observe: func(t int, loss float64, _ *model.Net) bool {
+			if t > 0 && t%every == 0 {
+				prog.update(t, loss)
 			}
-		case s.epsilon > 0 && l <= s.epsilon:
-			res.Status, res.HitStep = model.StatusConverged, t
-		}
-		record(t, l)
-		prog.update(t, l)
+			return false
+		},
 	}
-	res.Steps = t
-	res.FinalLoss = res.Trajectory[len(res.Trajectory)-1].Loss
-	return res, nil
-}
-
-// progressStepper reports progress every `every` steps; it does not touch
-// the numerics.
-type progressStepper struct {
-	model.Stepper
-	t, every int
-	report   func(t int, loss float64)
-}
-
-func (p *progressStepper) Step(n *model.Net, phi mat.Matrix, eta float64) (float64, error) {
-	l, err := p.Stepper.Step(n, phi, eta)
-	p.t++
-	if p.t%p.every == 0 {
-		p.report(p.t, l)
+	if s.flow {
+		return model.RunFlow(context.Background(), s.net, s.phi, cfg, model.FlowConfig{Dt: s.dt, Tol: flowTol})
 	}
-	return l, err
+	return model.RunContext(context.Background(), s.impl, s.net, s.phi, cfg)
 }
 
 // progress shows how far a run is: a bar on a terminal, plain lines
@@ -346,65 +296,30 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// jfloat is a float64 whose JSON form survives NaN and ±Inf: NaN is
-// encoded as null, +Inf as the string "+Inf" and −Inf as "-Inf".
-type jfloat float64
-
-func (f jfloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	switch {
-	case math.IsNaN(v):
-		return []byte("null"), nil
-	case math.IsInf(v, 1):
-		return []byte(`"+Inf"`), nil
-	case math.IsInf(v, -1):
-		return []byte(`"-Inf"`), nil
-	}
-	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
-}
-
-func (f *jfloat) UnmarshalJSON(b []byte) error {
-	switch string(b) {
-	case "null":
-		*f = jfloat(math.NaN())
-	case `"+Inf"`:
-		*f = jfloat(math.Inf(1))
-	case `"-Inf"`:
-		*f = jfloat(math.Inf(-1))
-	default:
-		v, err := strconv.ParseFloat(string(b), 64)
-		if err != nil {
-			return fmt.Errorf("not a number: %s", b)
-		}
-		*f = jfloat(v)
-	}
-	return nil
-}
-
 // trainRecord is one trajectory row in the JSON result.
 type trainRecord struct {
-	Step        int    `json:"step"`
-	Loss        jfloat `json:"loss"`
-	Imbalance   jfloat `json:"imbalance"`
-	Margin      jfloat `json:"margin"`
-	SigmaMin    jfloat `json:"sigma_min"`
-	MaxSpectral jfloat `json:"max_spectral"`
-	Guarantee   jfloat `json:"t1_guarantee"` // ℓ(0)(1 − ηc^{2(N−1)/N})^step; null without a margin
+	Step        int          `json:"step"`
+	Loss        report.Float `json:"loss"`
+	Imbalance   report.Float `json:"imbalance"`
+	Margin      report.Float `json:"margin"`
+	SigmaMin    report.Float `json:"sigma_min"`
+	MaxSpectral report.Float `json:"max_spectral"`
+	Guarantee   report.Float `json:"t1_guarantee"` // ℓ(0)(1 − ηc^{2(N−1)/N})^step; null without a margin
 }
 
 // theorem1JSON is Theorem 1's hypotheses measured at the start.
 type theorem1JSON struct {
-	Holds       bool   `json:"holds"`
-	WidthsOK    bool   `json:"widths_ok"`
-	PhiF        jfloat `json:"phi_frobenius"`
-	SigmaMinPhi jfloat `json:"sigma_min_phi"`
-	C           jfloat `json:"margin_c"`
-	Delta       jfloat `json:"delta"`
-	DeltaBound  jfloat `json:"delta_bound"`
-	Eta         jfloat `json:"eta"`
-	EtaBound    jfloat `json:"eta_bound"`
-	Rate        jfloat `json:"rate"`              // η c^{2(N−1)/N}
-	Horizon     jfloat `json:"horizon,omitempty"` // T(ε) when epsilon > 0
+	Holds       bool         `json:"holds"`
+	WidthsOK    bool         `json:"widths_ok"`
+	PhiF        report.Float `json:"phi_frobenius"`
+	SigmaMinPhi report.Float `json:"sigma_min_phi"`
+	C           report.Float `json:"margin_c"`
+	Delta       report.Float `json:"delta"`
+	DeltaBound  report.Float `json:"delta_bound"`
+	Eta         report.Float `json:"eta"`
+	EtaBound    report.Float `json:"eta_bound"`
+	Rate        report.Float `json:"rate"`    // η c^{2(N−1)/N}; null without a margin
+	Horizon     report.Float `json:"horizon"` // T(ε); null without a margin or with epsilon = 0
 }
 
 // trainResult is the JSON result of train (docs/cli.md).
@@ -413,20 +328,21 @@ type trainResult struct {
 	Impl           string        `json:"impl,omitempty"`
 	N              int           `json:"N"`
 	Dims           []int         `json:"dims"`
-	Eta            jfloat        `json:"eta"`
-	EtaRule        string        `json:"eta_rule"` // "given" or "t1"
-	Dt             jfloat        `json:"dt,omitempty"`
+	Eta            report.Float  `json:"eta"`
+	EtaRule        string        `json:"eta_rule"`           // "given" or "t1"
+	Dt             report.Float  `json:"dt,omitempty"`       // flow: the largest RK4 step
+	FlowTol        report.Float  `json:"flow_tol,omitempty"` // flow: model.FlowConfig.Tol
 	Steps          int           `json:"steps"`
-	Epsilon        jfloat        `json:"epsilon"`
+	Epsilon        report.Float  `json:"epsilon"`
 	Status         model.Status  `json:"status"`
 	StepsRun       int           `json:"steps_run"`
-	HitStep        int           `json:"hit_step"`
-	InitialLoss    jfloat        `json:"initial_loss"`
-	FinalLoss      jfloat        `json:"final_loss"`
-	FinalImbalance jfloat        `json:"final_imbalance"`
-	FinalMargin    jfloat        `json:"final_margin"`
-	FinalSigmaMin  jfloat        `json:"final_sigma_min"`
-	Guarantee      jfloat        `json:"t1_guarantee"` // T1/L1 bound at steps_run; null without a margin
+	HitStep        int           `json:"first_hit_step"` // first t with ℓ(t) ≤ ε; −1 if none
+	InitialLoss    report.Float  `json:"initial_loss"`
+	FinalLoss      report.Float  `json:"final_loss"`
+	FinalImbalance report.Float  `json:"final_imbalance"`
+	FinalMargin    report.Float  `json:"final_margin"`
+	FinalSigmaMin  report.Float  `json:"final_sigma_min"`
+	Guarantee      report.Float  `json:"t1_guarantee"` // T1/L1 bound at steps_run; null without a margin
 	GuaranteeMet   bool          `json:"t1_guarantee_met"`
 	Theorem1       theorem1JSON  `json:"theorem1"`
 	Seconds        float64       `json:"seconds"`
@@ -448,33 +364,39 @@ func guarantee(l0 float64, h invariants.Theorem1, t int) float64 {
 
 func (s *trainSetup) result(res model.Result, elapsed time.Duration) trainResult {
 	h := s.hyp
-	out := trainResult{Method: "gd", Impl: s.impl.Name(), N: h.N, Dims: h.Dims, Eta: jfloat(s.eta), EtaRule: s.etaRule,
-		Steps: s.steps, Epsilon: jfloat(s.epsilon), Status: res.Status, StepsRun: res.Steps, HitStep: res.HitStep,
-		InitialLoss: jfloat(res.InitialLoss), FinalLoss: jfloat(res.FinalLoss), Seconds: elapsed.Seconds()}
+	out := trainResult{Method: "gd", Impl: s.impl.Name(), N: h.N, Dims: h.Dims, Eta: report.Float(s.eta), EtaRule: s.etaRule,
+		Steps: s.steps, Epsilon: report.Float(s.epsilon), Status: res.Status, StepsRun: res.Steps, HitStep: res.HitStep,
+		InitialLoss: report.Float(res.InitialLoss), FinalLoss: report.Float(res.FinalLoss), Seconds: elapsed.Seconds()}
 	if s.flow {
-		out.Method, out.Impl, out.Dt = "flow", "", jfloat(s.dt)
+		out.Method, out.Impl, out.Dt, out.FlowTol = "flow", "", report.Float(s.dt), flowTol
 	}
 	var fin model.Record
 	invariants.Measure(s.net, s.phi, &fin)
-	out.FinalImbalance, out.FinalMargin, out.FinalSigmaMin = jfloat(fin.Imbalance), jfloat(fin.Margin), jfloat(fin.SigmaMin)
+	out.FinalImbalance, out.FinalMargin, out.FinalSigmaMin = report.Float(fin.Imbalance), report.Float(fin.Margin), report.Float(fin.SigmaMin)
 	g := guarantee(res.InitialLoss, h, res.Steps)
-	out.Guarantee = jfloat(g)
+	out.Guarantee = report.Float(g)
 	out.GuaranteeMet = res.FinalLoss <= g
-	out.Theorem1 = theorem1JSON{Holds: h.Holds(), WidthsOK: h.WidthsOK, PhiF: jfloat(h.PhiF), SigmaMinPhi: jfloat(h.SigmaMinPh),
-		C: jfloat(h.C), Delta: jfloat(h.Delta), DeltaBound: jfloat(h.DeltaBound), Eta: jfloat(h.Eta), EtaBound: jfloat(h.EtaBound),
-		Rate: jfloat(math.NaN())}
-	if h.C > 0 {
-		out.Theorem1.Rate = jfloat(invariants.Rate(h.Eta, h.C, h.N))
-		if s.epsilon > 0 {
-			out.Theorem1.Horizon = jfloat(invariants.Horizon(res.InitialLoss, s.epsilon, h.Eta, h.C, h.N))
-		}
+	out.Theorem1 = theorem1JSON{Holds: h.Holds(), WidthsOK: h.WidthsOK, PhiF: report.Float(h.PhiF), SigmaMinPhi: report.Float(h.SigmaMinPh),
+		C: report.Float(h.C), Delta: report.Float(h.Delta), DeltaBound: report.Float(h.DeltaBound), Eta: report.Float(h.Eta), EtaBound: report.Float(h.EtaBound),
+		Rate: report.Float(invariants.Rate(h.Eta, h.C, h.N)), Horizon: report.Float(math.NaN())}
+	if s.epsilon > 0 {
+		out.Theorem1.Horizon = report.Float(invariants.Horizon(res.InitialLoss, s.epsilon, h.Eta, h.C, h.N))
 	}
 	for _, r := range res.Trajectory {
-		out.Trajectory = append(out.Trajectory, trainRecord{Step: r.Step, Loss: jfloat(r.Loss), Imbalance: jfloat(r.Imbalance),
-			Margin: jfloat(r.Margin), SigmaMin: jfloat(r.SigmaMin), MaxSpectral: jfloat(r.MaxSpectral),
-			Guarantee: jfloat(guarantee(res.InitialLoss, h, r.Step))})
+		out.Trajectory = append(out.Trajectory, trainRecord{Step: r.Step, Loss: report.Float(r.Loss), Imbalance: report.Float(r.Imbalance),
+			Margin: report.Float(r.Margin), SigmaMin: report.Float(r.SigmaMin), MaxSpectral: report.Float(r.MaxSpectral),
+			Guarantee: report.Float(guarantee(res.InitialLoss, h, r.Step))})
 	}
 	return out
+}
+
+// boundCheck prints "bound verdict" for x ≤ bound, or that the bound is
+// undefined: Theorem 1's bounds exist only with a margin c > 0.
+func boundCheck(x, bound float64) string {
+	if math.IsNaN(bound) {
+		return "undefined (no margin c > 0)"
+	}
+	return fmt.Sprintf("%-11.6g %s", bound, yesNo(x <= bound))
 }
 
 func yesNo(b bool) string {
@@ -488,18 +410,18 @@ func (r trainResult) print(w io.Writer) {
 	h := r.Theorem1
 	method := "GD (" + r.Impl + ")"
 	if r.Method == "flow" {
-		method = fmt.Sprintf("gradient flow (RK4, dt %.4g; step t is time t·η)", float64(r.Dt))
+		method = fmt.Sprintf("gradient flow (RK4, steps ≤ %.4g, error ≤ %.3g per unit time; step t is time t·η)", float64(r.Dt), float64(r.FlowTol))
 	}
 	fmt.Fprintf(w, "%s: N = %d, dims %v, η = %.6g (%s), %d steps\n", method, r.N, r.Dims, float64(r.Eta), r.EtaRule, r.Steps)
 	fmt.Fprintf(w, "Theorem 1 at the start (‖Φ‖_F = %.6g, σ_min(Φ) = %.6g):\n", float64(h.PhiF), float64(h.SigmaMinPhi))
 	fmt.Fprintf(w, "  margin     c = %-12.6g > 0        %s\n", float64(h.C), yesNo(h.C > 0))
-	fmt.Fprintf(w, "  imbalance  δ = %-12.6g ≤ δ* = %-11.6g %s\n", float64(h.Delta), float64(h.DeltaBound), yesNo(h.Delta <= h.DeltaBound))
-	fmt.Fprintf(w, "  step       η = %-12.6g ≤ η* = %-11.6g %s\n", float64(h.Eta), float64(h.EtaBound), yesNo(h.Eta <= h.EtaBound))
+	fmt.Fprintf(w, "  imbalance  δ = %-12.6g ≤ δ* = %s\n", float64(h.Delta), boundCheck(float64(h.Delta), float64(h.DeltaBound)))
+	fmt.Fprintf(w, "  step       η = %-12.6g ≤ η* = %s\n", float64(h.Eta), boundCheck(float64(h.Eta), float64(h.EtaBound)))
 	fmt.Fprintf(w, "  widths min(d_1..d_{N−1}) ≥ min(d_0, d_N)  %s\n", yesNo(h.WidthsOK))
 	fmt.Fprintf(w, "  hypotheses hold: %s", yesNo(h.Holds))
-	if h.C > 0 {
+	if !math.IsNaN(float64(h.Rate)) {
 		fmt.Fprintf(w, "; rate ηc^{2(N−1)/N} = %.6g", float64(h.Rate))
-		if r.Epsilon > 0 {
+		if !math.IsNaN(float64(h.Horizon)) {
 			fmt.Fprintf(w, "; T(ε = %.3g) = %.6g steps", float64(r.Epsilon), float64(h.Horizon))
 		}
 	}
