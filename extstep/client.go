@@ -588,3 +588,16 @@ func hasNaN(v []float64) bool {
 	}
 	return false
 }
+
+// Prefix introduces an external stepper wherever an implementation is
+// named (--impl, DLNVERIFY_IMPL): exec:'CMD ARGS'.
+const Prefix = "exec:"
+
+// Command returns the command line of an exec:'CMD ARGS' implementation
+// name, and whether name is one.
+func Command(name string) (string, bool) {
+	if !strings.HasPrefix(name, Prefix) {
+		return "", false
+	}
+	return strings.TrimPrefix(name, Prefix), true
+}
