@@ -44,7 +44,7 @@ func implementations(t testing.TB) []model.Stepper {
 	return []model.Stepper{p}
 }
 
-// requirePeerAlive fails t with the one-line fault of an external stepper
+// requirePeerAlive logs an external stepper's traffic and fails t with the one-line fault of an external stepper
 // that crashed, hung, or sent a malformed, reshaped or NaN reply: that is
 // no verdict on the claim.
 func requirePeerAlive(t testing.TB, impl model.Stepper) {
@@ -57,6 +57,9 @@ func requirePeerAlive(t testing.TB, impl model.Stepper) {
 	if err := p.Err(); errors.As(err, &pe) {
 		t.Fatal(err)
 	}
+	s := p.Stats()
+	t.Logf("%s: %d steps in %d requests (%.1f steps/request), %d computed (%.1f%% speculated in vain)", p.Name(),
+		s.Steps, s.Requests, float64(s.Steps)/float64(max(s.Requests, 1)), s.Computed, 100*float64(s.Computed-s.Steps)/float64(max(s.Computed, 1)))
 }
 
 // referenceStepper is the implementation the broken-constant planted-bug
