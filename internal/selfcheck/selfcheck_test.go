@@ -1,10 +1,16 @@
 package selfcheck
 
 import (
+	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/dlnverify/dlnverify/model"
 )
 
 func TestPublicAgreesWithReferences(t *testing.T) {
@@ -38,4 +44,40 @@ func TestReferencesManySeeds(t *testing.T) {
 			t.Errorf("seed %d: %v\nreplay: DLNVERIFY_SELFCHECK_SEED=%d DLNVERIFY_SELFCHECK_SEEDS=1 go test ./internal/selfcheck/ -run TestReferencesManySeeds", seed, f, seed)
 		}
 	}
+}
+
+func TestCore(t *testing.T) {
+	r := Core(20190501)
+	if !r.OK() {
+		t.Fatalf("core self-check failed: %s", r.Summary())
+	}
+	t.Logf("%s in %v", r.Summary(), r.Elapsed)
+}
+
+// TestCoreSeesStaleState: Core's differential run fails, by its tier, on a
+// stepper that keeps a stale copy of Φ per shape (state kept between calls).
+func TestCoreSeesStaleState(t *testing.T) {
+	steps, fails := coreDifferential(&stale{f: model.NewFast(), seen: map[string]*mat.Dense{}}, 1)
+	if len(fails) == 0 {
+		t.Fatalf("stale-Φ stepper not caught in %d steps", steps)
+	}
+	if !strings.Contains(fails[0], "tier") {
+		t.Fatalf("caught for another reason: %s", fails[0])
+	}
+	t.Logf("caught in %d of %d steps; first: %s", len(fails), steps, fails[0])
+}
+
+type stale struct {
+	f    *model.Fast
+	seen map[string]*mat.Dense
+}
+
+func (s *stale) Name() string { return "stale(bug)" }
+func (s *stale) Step(n *model.Net, phi mat.Matrix, eta float64) (float64, error) {
+	k := fmt.Sprint(n.Dims())
+	if c, ok := s.seen[k]; ok {
+		return s.f.Step(n, c, eta)
+	}
+	s.seen[k] = mat.DenseCopyOf(phi)
+	return s.f.Step(n, phi, eta)
 }
