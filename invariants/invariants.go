@@ -1,7 +1,10 @@
 // Package invariants measures what the paper talks about, as pure functions
 // of a network state and a target: imbalance (D1), deficiency margin (D2),
-// singular values, fractional powers, the end-to-end operator P_W (F2) and
-// the bounds of Theorem 1 and Lemma 2.
+// singular values, fractional powers, the end-to-end operator P_W (F2); and
+// it is the one home of every bound of the paper: Theorem 1's δ*, η*, rate
+// and T(ε) (T1), Lemma 2's layer bound (L2), Lemma 6's (L6), R1's residual
+// margin, Theorem 2's probability, step size and horizon (T2), and the
+// probabilistic claims' bounds (CL2, CL3, L8).
 //
 // Conventions are model's: x ↦ W_N⋯W_1 x, W_j ∈ R^{d_j×d_{j−1}},
 // W = W_{1:N}. Every measurement returns NaN (never a value that passes a
