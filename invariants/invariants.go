@@ -22,33 +22,23 @@ import (
 	"github.com/dlnverify/dlnverify/model"
 )
 
-// SingularValues of a, descending (nil on failure).
-func SingularValues(a mat.Matrix) []float64 {
-	sv, err := linalg.SingularValues(a)
-	if err != nil {
-		return nil
-	}
-	return sv
-}
-
-// SigmaMin is σ_min(a), the min(r, c)-th largest singular value.
-func SigmaMin(a mat.Matrix) float64 { return linalg.SigmaMin(a) }
-
-// SpectralNorm is ‖a‖_σ, the largest singular value (not mat.Norm(a, 2),
-// which is Frobenius).
-func SpectralNorm(a mat.Matrix) float64 { return linalg.SpectralNorm(a) }
-
-// Frobenius is ‖a‖_F.
-func Frobenius(a mat.Matrix) float64 { return linalg.Frobenius(a) }
-
 // ImbalancePairs returns ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F for j = 1..N−1
-// (index j−1). The formula has one home, model.ImbalancePairs.
-func ImbalancePairs(n *model.Net) []float64 { return model.ImbalancePairs(n) }
+// (index j−1): the D1 quantity of each adjacent pair of layers.
+func ImbalancePairs(n *model.Net) []float64 { return linalg.ImbalancePairs(layersOf(n)) }
 
 // Imbalance is the measured D1 value: the smallest δ for which the layers
 // are δ-balanced, max_j ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F (0 when N = 1, NaN
-// when any pair is NaN).
-func Imbalance(n *model.Net) float64 { return model.ImbalanceOf(n) }
+// when any pair is NaN). This is D1's one public name.
+func Imbalance(n *model.Net) float64 { return linalg.Imbalance(layersOf(n)) }
+
+// layersOf returns W_1..W_N themselves (no copies).
+func layersOf(n *model.Net) []*mat.Dense {
+	ls := make([]*mat.Dense, n.N())
+	for j := range ls {
+		ls[j] = n.Layer(j + 1)
+	}
+	return ls
+}
 
 // Margin is the deficiency margin of an end-to-end W with respect to Φ
 // (D2): σ_min(Φ) − ‖W − Φ‖_F. W has deficiency margin c > 0 exactly when
@@ -94,10 +84,6 @@ func Measure(n *model.Net, phi mat.Matrix, rec *model.Record) {
 	rec.MaxSpectral = MaxLayerSpectral(n)
 }
 
-// SymPow is [S]^p for symmetric PSD S; round-off negative eigenvalues are
-// clamped to 0, and [S]^0 = I (0⁰ = 1).
-func SymPow(s mat.Matrix, p float64) (*mat.Dense, error) { return linalg.SymPow(s, p) }
-
 // ApplyPW returns P_W applied to E (F2):
 // Σ_{j=1}^{N} [WWᵀ]^{(j−1)/N} E [WᵀW]^{(N−j)/N}, for W, E ∈ R^{d_N×d_0}.
 func ApplyPW(w, e mat.Matrix, N int) (*mat.Dense, error) {
@@ -138,7 +124,7 @@ func PWEigenvalues(w mat.Matrix, N int) ([][]float64, error) {
 		return nil, fmt.Errorf("invariants: P_W needs N ≥ 1 (got %d)", N)
 	}
 	r, c := w.Dims()
-	sv, err := linalg.SingularValues(w)
+	sv, err := singularValues(w)
 	if err != nil {
 		return nil, err
 	}

@@ -432,7 +432,7 @@ func covCondition(x *mat.Dense) float64 {
 	cov.SymOuterK(1/float64(m), c)
 	// Eigenvectors are requested on purpose: gonum v0.17.0's values-only
 	// path (Dsterf) panics on tiny or huge tridiagonals (its Dlascl calls
-	// pass lda = n for a column vector). Whiten and linalg.SymPow also ask
+	// pass lda = n for a column vector). Whiten and invariants.SymPow also ask
 	// for vectors, so the public API does not reach that path.
 	var e mat.EigenSym
 	if !e.Factorize(cov, true) {

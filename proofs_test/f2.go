@@ -9,7 +9,6 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/dlnverify/dlnverify/internal/gen"
-	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -29,11 +28,11 @@ func pwExplicit(w mat.Matrix, N int) (*mat.Dense, error) {
 	wtw.Mul(w.T(), w)
 	p := mat.NewDense(r*c, r*c, nil)
 	for j := 1; j <= N; j++ {
-		a, err := linalg.SymPow(&wwt, float64(j-1)/float64(N))
+		a, err := invariants.SymPow(&wwt, float64(j-1)/float64(N))
 		if err != nil {
 			return nil, err
 		}
-		b, err := linalg.SymPow(&wtw, float64(N-j)/float64(N))
+		b, err := invariants.SymPow(&wtw, float64(N-j)/float64(N))
 		if err != nil {
 			return nil, err
 		}

@@ -139,7 +139,7 @@ func ImpliedGradTol(wAbs, gAbs, eta float64) float64 {
 
 // FracPowTol is the allowance for [S]^p of a symmetric PSD S with largest
 // eigenvalue lmax and smallest eigenvalue above round-off lminPos, computed
-// by an eigendecomposition of a d×d matrix (linalg.SymPow): each
+// by an eigendecomposition of a d×d matrix (invariants.SymPow): each
 // eigenvalue errs by ≤ d·u·lmax, which moves λ^p by ≤ p·λ^{p−1}·d·u·lmax,
 // relatively ≤ p·d·u·lmax/lminPos; eigenvector errors contribute d·u
 // relatively. So FracPowTol = Safety·d·u·(1 + p·lmax/lminPos)·lmax^p.
