@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -89,7 +90,7 @@ func TestT2StepAndHorizon(t *testing.T) {
 		// Σ ≤ 7.2·60 + 8.8·92 ≈ 1250.
 		lam := -40 * math.Ln10
 		got := invariants.T2EtaBound(s*1e-20, d0, N, phi*1e-40)
-		require.InEpsilon(t, math.Exp(math.Log(want)+(-6+4/n)*lam), got, 4*0x1p-53*(8+1250), "N=%d scaled", N)
+		require.InEpsilon(t, math.Exp(math.Log(want)+(-6+4/n)*lam), got, 4*linalg.UnitRoundoff*(8+1250), "N=%d scaled", N)
 	}
 	require.True(t, math.IsNaN(invariants.T2EtaBound(0, 100, 3, 1)))
 	require.True(t, math.IsNaN(invariants.T2Horizon(1, 0.1, 100, 3, 1, 0)))

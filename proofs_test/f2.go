@@ -9,6 +9,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/dlnverify/dlnverify/internal/gen"
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -151,7 +152,7 @@ func f2Kronecker(st *Stats, o f2Options) func(*rapid.T) {
 		if !(got[0] >= -tol) {
 			t.Fatalf("F2 violated: P_W not PSD, λ_min = %.3g", got[0])
 		}
-		fullRank := len(sv) > 0 && sv[len(sv)-1]*sv[len(sv)-1] > Safety*float64(max(dx, dy))*Unit*lmax*1e6
+		fullRank := len(sv) > 0 && sv[len(sv)-1]*sv[len(sv)-1] > Safety*float64(max(dx, dy))*linalg.MachEps*lmax*1e6
 		if fullRank {
 			bound := math.Pow(sv[len(sv)-1], 2*float64(N-1)/float64(N))
 			if !(got[0] >= bound-tol) {

@@ -29,6 +29,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/dlnverify/dlnverify/internal/gen"
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/internal/stat"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
@@ -97,7 +98,7 @@ func probCL3SmallCheck(cfg probCL3Config) func(model.Stepper, *Stats) func(*rapi
 				}
 				// margin ≤ ‖W‖ (triangle inequality), up to rounding of
 				// the two norms: a few ulps of φ + M.
-				if tol := 8 * 2.2e-16 * (phiNorm + mm); mg > mm+tol {
+				if tol := 8 * linalg.MachEps * (phiNorm + mm); mg > mm+tol {
 					t.Fatalf("margin %.6g exceeds ‖W_{1:N}‖ = %.6g", mg, mm)
 				}
 				if (margin == 0 && mg > 0) || (margin > 0 && mg >= margin) {

@@ -33,6 +33,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/dlnverify/dlnverify/internal/gen"
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/internal/stat"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
@@ -43,7 +44,7 @@ import (
 // have entries of size ‖A‖^{2/N}, each formed from an SVD (backward error a
 // few ulps times the size) and a d_0-term product; 64·d_0 ulps covers both.
 func probT2BalanceTol(aNorm float64, d0, N int) float64 {
-	return 64 * float64(d0) * 2.220446049250313e-16 * math.Pow(aNorm, 2/float64(N))
+	return 64 * float64(d0) * linalg.MachEps * math.Pow(aNorm, 2/float64(N))
 }
 
 type probT2Config struct {
@@ -144,7 +145,7 @@ const (
 // trajectory: the loss ½‖W − Φ‖² is formed from a d_0-term sum of
 // products of size ‖Φ‖², so a few·d_0 ulps of ‖Φ‖² bound its error.
 func t2LossTol(phiNorm float64, d0 int) float64 {
-	return 8 * float64(d0) * 2.220446049250313e-16 * phiNorm * phiNorm
+	return 8 * float64(d0) * linalg.MachEps * phiNorm * phiNorm
 }
 
 type probT2GDConfig struct {

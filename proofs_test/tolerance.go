@@ -5,6 +5,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -14,13 +15,12 @@ import (
 // case, multiplied by Safety. None is a free knob: a property that needs
 // more than its tier has found something.
 //
-// Notation: u = Unit (float64 machine epsilon); d = the largest width;
+// Notation: u = linalg.MachEps, float64's machine epsilon ε_mach = 2⁻⁵² =
+// twice the unit round-off 2⁻⁵³ (linalg.UnitRoundoff): the tiers use it as a
+// safe upper bound of the round-off of every gonum/BLAS operation used
+// here; d = the largest width;
 // M = Π_j ‖W_j‖_F bounds the entries' magnitudes |W_N|⋯|W_1| of the
 // end-to-end product in Frobenius norm.
-
-// Unit is the float64 machine epsilon 2⁻⁵², an upper bound for the unit
-// round-off of every gonum/BLAS operation used here.
-const Unit = 0x1p-52
 
 // Safety multiplies every first-order bound below. The classical bounds
 // carry a factor γ_k = ku/(1 − ku) ≈ ku and drop second-order terms;
@@ -55,7 +55,7 @@ func LossTol(n *model.Net, phiF, loss float64) float64 {
 	N := float64(n.N())
 	dims := n.Dims()
 	e := math.Sqrt(2 * math.Max(loss, 0))
-	return Safety * Unit * 2 * (((N-1)*float64(d)+N+1)*(m+phiF)*e + float64(dims[0]*dims[n.N()])*loss)
+	return Safety * linalg.MachEps * 2 * (((N-1)*float64(d)+N+1)*(m+phiF)*e + float64(dims[0]*dims[n.N()])*loss)
 }
 
 // MeasureTol is the allowance for a singular value, spectral norm or
@@ -63,7 +63,7 @@ func LossTol(n *model.Net, phiF, loss float64) float64 {
 // products of inner length ≤ d: backward-stable SVD errs by ≤ d·u·scale
 // and each product by ≤ d·u·scale, so MeasureTol = Safety·(k+1)·d·u·scale.
 func MeasureTol(scale float64, d, k int) float64 {
-	return Safety * float64(k+1) * float64(d) * Unit * scale
+	return Safety * float64(k+1) * float64(d) * linalg.MachEps * scale
 }
 
 // ImbalanceTol is the allowance for a measured imbalance (D1) of n:
@@ -76,7 +76,7 @@ func ImbalanceTol(n *model.Net) float64 {
 		f := mat.Norm(n.Layer(j), 2)
 		w = math.Max(w, f*f)
 	}
-	return Safety * 2 * float64(d) * Unit * w
+	return Safety * 2 * float64(d) * linalg.MachEps * w
 }
 
 // IdentityTol is the allowance for G1's exact identity after one step from
@@ -94,7 +94,7 @@ func IdentityTol(before, after *model.Net, eta, gradF2 float64) float64 {
 		f := mat.Norm(before.Layer(j), 2)
 		w = math.Max(w, f*f)
 	}
-	return ImbalanceTol(before) + ImbalanceTol(after) + Safety*(4*Unit*w+2*float64(d)*Unit*eta*eta*gradF2)
+	return ImbalanceTol(before) + ImbalanceTol(after) + Safety*(4*linalg.MachEps*w+2*float64(d)*linalg.MachEps*eta*eta*gradF2)
 }
 
 // RatioBand is the relative band within which G2's and F1's halving ratios
@@ -134,7 +134,7 @@ func TrajectoryTol(lossTol float64, t int) float64 { return float64(t+1) * lossT
 // and the subtraction W_j − W_j′ by as much again, so the quotient errs by
 // ≤ 2u(|W_j| + η|G_j|)/η; times Safety.
 func ImpliedGradTol(wAbs, gAbs, eta float64) float64 {
-	return Safety * 2 * Unit * (wAbs + eta*gAbs) / eta
+	return Safety * 2 * linalg.MachEps * (wAbs + eta*gAbs) / eta
 }
 
 // FracPowTol is the allowance for [S]^p of a symmetric PSD S with largest
@@ -151,7 +151,7 @@ func FracPowTol(lmax, lminPos, p float64, d int) float64 {
 	if !(lminPos > 0) {
 		lminPos = lmax
 	}
-	return Safety * float64(d) * Unit * (1 + p*lmax/lminPos) * math.Pow(lmax, p)
+	return Safety * float64(d) * linalg.MachEps * (1 + p*lmax/lminPos) * math.Pow(lmax, p)
 }
 
 // gramSpectrum returns the largest eigenvalue of WᵀW (= σ_max(W)²) and the
@@ -161,7 +161,7 @@ func gramSpectrum(sv []float64, d int) (lmax, lminPos float64) {
 		return 0, 0
 	}
 	lmax = sv[0] * sv[0]
-	floor := Safety * float64(d) * Unit * lmax
+	floor := Safety * float64(d) * linalg.MachEps * lmax
 	lminPos = lmax
 	for _, s := range sv {
 		if s*s > floor {
