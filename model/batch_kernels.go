@@ -7,14 +7,24 @@ package model
 // assembly of batch_amd64.s, otherwise the Go loops below, which are the
 // specification of what the assembly computes.
 
-// lanesGemm8 is C = α ⊙ op(A) op(B) (C += … with add) for the 8 lanes: see
-// lanesGemm8Go for the loop.
-func lanesGemm8(m, n, k int, a []float64, ars, acs int, b []float64, brs, bcs int, c []float64, crs, ccs int, alpha []float64, add bool) {
-	if haveAVX2FMA {
-		lanesGemm8AVX2(m, n, k, a, ars, acs, b, brs, bcs, c, crs, ccs, alpha, add)
+// lanesGemm is C = α ⊙ op(A) op(B) (C += … with add) for chunks·8 lanes:
+// see lanesGemm8Go for the loop. With the assembly, the even part of C goes
+// to the 2×2-blocked kernel and an odd last row or column to the plain one.
+func lanesGemm(m, n, k, chunks int, a []float64, ars, acs int, b []float64, brs, bcs int, c []float64, crs, ccs int, alpha []float64, add bool) {
+	if !haveAVX2FMA {
+		lanesGemm8Go(m, n, k, chunks, a, ars, acs, b, brs, bcs, c, crs, ccs, alpha, add)
 		return
 	}
-	lanesGemm8Go(m, n, k, a, ars, acs, b, brs, bcs, c, crs, ccs, alpha, add)
+	m2, n2 := m&^1, n&^1
+	if m2 > 0 && n2 > 0 {
+		lanesGemm22AVX2(m2, n2, k, chunks, a, ars, acs, b, brs, bcs, c, crs, ccs, alpha, add)
+	}
+	if n2 < n { // last column, all rows
+		lanesGemm8AVX2(m, 1, k, chunks, a, ars, acs, b[n2*bcs:], brs, bcs, c[n2*ccs:], crs, ccs, alpha, add)
+	}
+	if m2 < m && n2 > 0 { // last row, the even columns
+		lanesGemm8AVX2(1, n2, k, chunks, a[m2*ars:], ars, acs, b, brs, bcs, c[m2*crs:], crs, ccs, alpha, add)
+	}
 }
 
 // lanesErrLoss8 sets E = P − Φ and loss = ½‖E‖_F² per lane: see
@@ -38,7 +48,8 @@ func lanesAxpy8(cnt, stride int, alpha, x, y []float64) {
 
 // lanesGemm8Go is (strides in float64 elements, already multiplied by the
 // lane stride; op(A)(i,l) at a[i*ars+l*acs], op(B)(l,j) at b[l*brs+j*bcs],
-// C(i,j) at c[i*crs+j*ccs])
+// C(i,j) at c[i*crs+j*ccs]; each chunk h is the same with every slice, α
+// included, advanced by 8h)
 //
 //	for i := 0; i < m; i++ {
 //		for j := 0; j < n; j++ {
@@ -57,7 +68,14 @@ func lanesAxpy8(cnt, stride int, alpha, x, y []float64) {
 //	}
 //
 // (the assembly fuses the multiply-adds, and α·s + C, with FMA).
-func lanesGemm8Go(m, n, k int, a []float64, ars, acs int, b []float64, brs, bcs int, c []float64, crs, ccs int, alpha []float64, add bool) {
+func lanesGemm8Go(m, n, k, chunks int, a []float64, ars, acs int, b []float64, brs, bcs int, c []float64, crs, ccs int, alpha []float64, add bool) {
+	for h := 0; h < chunks; h++ {
+		o := 8 * h
+		lanesGemm8Chunk(m, n, k, a[o:], ars, acs, b[o:], brs, bcs, c[o:], crs, ccs, alpha[o:], add)
+	}
+}
+
+func lanesGemm8Chunk(m, n, k int, a []float64, ars, acs int, b []float64, brs, bcs int, c []float64, crs, ccs int, alpha []float64, add bool) {
 	alpha = alpha[:8]
 	for i := 0; i < m; i++ {
 		for j := 0; j < n; j++ {

@@ -89,6 +89,8 @@ func batchDiff(dims []int, lanes int, base uint64, T int, diverge map[int]bool) 
 					l.divergedAt = steps
 				}
 				continue
+			} else if st != model.LaneActive {
+				return nil, nil, fmt.Errorf("lane %d: state %s", q, st)
 			}
 			if l.diverge {
 				continue
@@ -153,8 +155,8 @@ var batchShapes = [][]int{
 // TestBatchDifferential: every lane of a Batch equals Reference step by
 // step within the trajectory tier on every shape class, with 13 lanes (not
 // a multiple of the chunk: padding lanes exist) of which two are planted
-// to diverge and must be frozen at about the step where model.Run with
-// Reference reports divergence, while the other lanes keep agreeing.
+// to diverge and must stop at the iterate where model.Run with Reference
+// does, while the other lanes keep agreeing.
 func TestBatchDifferential(t *testing.T) {
 	T := 1500
 	if testing.Short() {
@@ -169,7 +171,7 @@ func TestBatchDifferential(t *testing.T) {
 			for q, l := range ls {
 				if l.diverge {
 					require.NotZero(t, l.divergedAt, "lane %d: planted divergence not reported", q)
-					require.InDelta(t, l.refDivergedAt, l.divergedAt, 1, "lane %d: batch froze at step %d, Reference's run diverged at %d", q, l.divergedAt, l.refDivergedAt)
+					require.Equal(t, l.refDivergedAt, l.divergedAt, "lane %d: batch stopped at iterate %d, Reference's run at %d", q, l.divergedAt, l.refDivergedAt)
 					continue
 				}
 				require.Zero(t, l.divergedAt, "lane %d froze but was not planted to diverge", q)
@@ -313,5 +315,55 @@ func TestBatchZeroAllocs(t *testing.T) {
 			}
 		})
 		require.Zero(t, allocs, "dims %v", dims)
+	}
+}
+
+func TestBatchLanesFor(t *testing.T) {
+	for _, c := range []struct {
+		dims []int
+		want int
+	}{{[]int{2, 2, 2, 2}, 32}, {[]int{4, 4, 4, 4}, 24}, {[]int{8, 8, 8, 8, 8}, 8}, {[]int{128, 32, 32, 1}, 8}, {[]int{3}, 8}} {
+		require.Equal(t, c.want, model.BatchLanesFor(c.dims), "dims %v", c.dims)
+	}
+}
+
+// TestBatchEpsilonStops: lanes given an ε stop at the same iterate, with
+// the same weights up to the trajectory's rounding, as model.Run with
+// Reference and that ε; the other lanes keep stepping.
+func TestBatchEpsilonStops(t *testing.T) {
+	for _, dims := range [][]int{{3, 2, 1}, {2, 3, 3, 2}, {1, 4, 2}} {
+		const lanes, eta, K = 6, 0.05, 3000
+		b, err := model.NewBatch(dims, lanes)
+		require.NoError(t, err)
+		want := make([]model.Result, lanes)
+		for q := 0; q < lanes; q++ {
+			x, phi, err := randomProblem(dims, uint64(7+q))
+			require.NoError(t, err)
+			l0, err := model.Loss(x, phi)
+			require.NoError(t, err)
+			eps := l0 * math.Pow(0.5, float64(q+1)) // lane q stops after halving q+1 times
+			res, err := model.Run(model.Reference{}, x.Clone(), phi, model.RunConfig{Eta: eta, MaxSteps: K, Epsilon: eps})
+			require.NoError(t, err)
+			want[q] = res
+			require.NoError(t, b.Set(q, x, phi, eta))
+			require.NoError(t, b.SetEpsilon(q, eps))
+		}
+		loss := make([]float64, lanes)
+		for s := 0; s < K; s++ {
+			require.NoError(t, b.Step(loss))
+		}
+		for q := 0; q < lanes; q++ {
+			st, steps := b.State(q)
+			if want[q].Status == model.StatusConverged {
+				require.Equal(t, model.LaneConverged, st, "dims %v lane %d", dims, q)
+				require.Equal(t, want[q].Steps, steps, "dims %v lane %d", dims, q)
+				require.InDelta(t, want[q].FinalLoss, loss[q], 1e-12*want[q].FinalLoss)
+			} else {
+				require.Equal(t, model.LaneActive, st)
+			}
+		}
+		require.Error(t, b.SetEpsilon(0, -1))
+		t.Logf("dims %v: lanes stopped at %d, %d, %d, %d, %d, %d (Run: same)", dims,
+			want[0].Steps, want[1].Steps, want[2].Steps, want[3].Steps, want[4].Steps, want[5].Steps)
 	}
 }

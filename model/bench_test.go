@@ -87,14 +87,18 @@ var batchBenchShapes = [][]int{
 	{16, 16, 16, 16},
 }
 
-// BenchmarkBatchStep times one model.Batch step of model.BatchLanes lanes
-// (every lane active, distinct problems) and reports, besides ns/op per
+// BenchmarkBatchStep times one model.Batch step of model.BatchLanesFor(dims)
+// lanes (DLNVERIFY_BENCH_LANES overrides; every lane active, distinct
+// problems) and reports, besides ns/op per
 // batch step, case-ns/op: ns per case per step, the figure to compare with
 // BenchmarkStep's Fast ns/op (bench/ratios.py does).
 func BenchmarkBatchStep(b *testing.B) {
 	for _, dims := range batchBenchShapes {
 		b.Run(fmt.Sprintf("shape=%s/impl=batch", shapeName(dims)), func(b *testing.B) {
-			lanes := model.BatchLanes
+			lanes := model.BatchLanesFor(dims)
+			if v := os.Getenv("DLNVERIFY_BENCH_LANES"); v != "" {
+				fmt.Sscan(v, &lanes)
+			}
 			bt, err := model.NewBatch(dims, lanes)
 			if err != nil {
 				b.Fatal(err)
