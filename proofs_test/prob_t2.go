@@ -39,6 +39,31 @@ import (
 	"github.com/dlnverify/dlnverify/model"
 )
 
+// T2Bound is the proof route's probability bound for a margin
+// s²d_0/(2‖Φ‖): (1 − 2e^{−d_0/16})(3 − 4F(2√(2/a)))/2.
+func T2Bound(d0 int, a float64) float64 {
+	return (1 - 2*math.Exp(-float64(d0)/16)) * (3 - 4*stat.NormalCDF(2*math.Sqrt(2/a))) / 2
+}
+
+// T2Margin is the margin s²d_0/(2‖Φ‖) of Theorem 2's proof.
+func T2Margin(s float64, d0 int, phiNorm float64) float64 {
+	return s * s * float64(d0) / (2 * phiNorm)
+}
+
+// T2EtaBound is Theorem 2's (R) step size (s²d_0)^{4−2/N} / (10⁵N³‖Φ‖^{10−6/N}).
+func T2EtaBound(s float64, d0, N int, phiNorm float64) float64 {
+	n := float64(N)
+	return math.Pow(s*s*float64(d0), 4-2/n) / (1e5 * n * n * n * math.Pow(phiNorm, 10-6/n))
+}
+
+// T2Horizon is Theorem 2's (R) iteration bound
+// (4/η)[ln 4·(‖Φ‖/(s²d_0))^{2−2/N} + ‖Φ‖^{2/N−2} ln(‖Φ‖²/(8ε))].
+func T2Horizon(eta, s float64, d0, N int, phiNorm, eps float64) float64 {
+	n := float64(N)
+	return 4 / eta * (math.Log(4)*math.Pow(phiNorm/(s*s*float64(d0)), 2-2/n) +
+		math.Pow(phiNorm, 2/n-2)*math.Log(phiNorm*phiNorm/(8*eps)))
+}
+
 // probT2BalanceTol is the imbalance Procedure 1 may show from rounding
 // alone: its layers have norm ‖A‖^{1/N}, so W_{j+1}ᵀW_{j+1} and W_jW_jᵀ
 // have entries of size ‖A‖^{2/N}, each formed from an SVD (backward error a
@@ -79,8 +104,8 @@ func probT2MarginCheck(cfg probT2Config) func(model.Stepper, *Stats) func(*rapid
 			c := gen.ScalarBalancedCases(cfg.maxD0).Draw(t, "case")
 			N, d0 := len(c.Dims)-1, c.Dims[0]
 			s := c.Std()
-			margin := invariants.T2Margin(s, d0, c.PhiNorm)
-			bound := invariants.T2Bound(d0, c.A)
+			margin := T2Margin(s, d0, c.PhiNorm)
+			bound := T2Bound(d0, c.A)
 			t.Logf("T2 case: N=%d dims=%s ‖Φ‖=%.3g a=%.4g s=%.4g (s/s_max=%.2f) margin c=%.4g claimed P(margin c) ≥ %.4f",
 				N, probFmtDims(c.Dims), c.PhiNorm, c.A, s, c.StdFraction, margin, bound)
 			valid := t2Hypotheses(c)
@@ -143,9 +168,10 @@ const (
 
 // t2LossTol is the rounding allowance when comparing losses along a
 // trajectory: the loss ½‖W − Φ‖² is formed from a d_0-term sum of
-// products of size ‖Φ‖², so a few·d_0 ulps of ‖Φ‖² bound its error.
-func t2LossTol(phiNorm float64, d0 int) float64 {
-	return 8 * float64(d0) * linalg.MachEps * phiNorm * phiNorm
+// products of size ‖Φ‖², so a few·d_0 ulps of ‖Φ‖² bound its error; u is
+// the unit round-off of the tiers in use (TiersFor).
+func t2LossTol(u, phiNorm float64, d0 int) float64 {
+	return 8 * float64(d0) * u * phiNorm * phiNorm
 }
 
 type probT2GDConfig struct {
@@ -159,7 +185,7 @@ func probT2GDCheck(cfg probT2GDConfig) func(model.Stepper, *Stats) func(*rapid.T
 			c := gen.ScalarBalancedCases(cfg.maxD0).Draw(t, "case")
 			N, d0, phiNorm := len(c.Dims)-1, c.Dims[0], c.PhiNorm
 			s := c.Std()
-			want := invariants.T2Margin(s, d0, phiNorm)
+			want := T2Margin(s, d0, phiNorm)
 			phiM, phi := t2Target(c)
 			rng := model.NewRand(c.Seed)
 			var net *model.Net
@@ -186,18 +212,18 @@ func probT2GDCheck(cfg probT2GDConfig) func(model.Stepper, *Stats) func(*rapid.T
 			nf := float64(N)
 			eta := 1 / (4 * nf * math.Pow(phiNorm, 2-2/nf))
 			eps := t2GDEpsilon * phiNorm * phiNorm
-			t2Eta := invariants.T2EtaBound(s, d0, N, phiNorm)
+			t2Eta := T2EtaBound(s, d0, N, phiNorm)
 			l0 := model.LossOf(net.Product(), phiM)
 			t.Logf("T2 GD case: N=%d dims=%s ‖Φ‖=%.3g a=%.4g s=%.4g measured margin c=%.4g (≥ %.4g); run η=%.4g, budget %d steps, ε=%.3g; "+
 				"T2's η=%.3g and horizon %.3g, T1's η*(c)=%.3g and horizon %.3g (not run)",
 				N, probFmtDims(c.Dims), phiNorm, c.A, s, cm, want, eta, cfg.budget, eps,
-				t2Eta, invariants.T2Horizon(t2Eta, s, d0, N, phiNorm, eps), invariants.EtaBound(cm, N, phiNorm),
+				t2Eta, T2Horizon(t2Eta, s, d0, N, phiNorm, eps), invariants.EtaBound(cm, N, phiNorm),
 				invariants.Horizon(l0, eps, invariants.EtaBound(cm, N, phiNorm), cm, N))
 			res, err := model.Run(impl, net, phiM, model.RunConfig{Eta: eta, MaxSteps: cfg.budget, Epsilon: eps, Stride: 1})
 			if err != nil {
 				t.Fatalf("%s: %v", impl.Name(), err)
 			}
-			tol := t2LossTol(phiNorm, d0)
+			tol := t2LossTol(TiersFor(impl).U, phiNorm, d0)
 			rate1 := eta * math.Pow(cm, 2*(nf-1)/nf)
 			rate2 := eta * math.Pow(phiNorm/2, 2*(nf-1)/nf)
 			prev, env1 := l0, l0
