@@ -55,10 +55,10 @@ type LaneState int
 
 // The lane states.
 const (
-	LaneIdle     LaneState = iota // nothing loaded (or cleared)
-	LaneActive                    // loaded and stepping
-	LaneDiverged                  // stopped: its loss diverged
-	LaneConverged                 // stopped: its loss reached its ε
+	LaneIdle      LaneState = iota // nothing loaded (or cleared)
+	LaneActive                     // loaded and stepping
+	LaneDiverged                   // stopped: its loss diverged
+	LaneConverged                  // stopped: its loss reached its ε
 )
 
 func (s LaneState) String() string {
