@@ -147,6 +147,9 @@ type trainSetup struct {
 	dt      float64
 	impl    model.Stepper
 	hyp     invariants.Theorem1 // Theorem 1's hypotheses measured at the start
+	// stability is the classical stability limit 2/λ_max(∇²L^N) at the
+	// start (model.Sharpness); NaN when it cannot be computed.
+	stability float64
 }
 
 // trainPoints is how many iterates train records without a stride: 200 to
@@ -240,6 +243,10 @@ func (cfg trainConfig) setup() (*trainSetup, error) {
 		return nil, fmt.Errorf("eta = %v must be a finite positive number", s.eta)
 	}
 	s.hyp = invariants.CheckTheorem1(net, phi, s.eta, 0)
+	s.stability = math.NaN()
+	if lam, err := model.Sharpness(net, phi); err == nil {
+		s.stability = 2 / lam // NaN stays NaN
+	}
 	if cfg.Dt != nil {
 		if !s.flow {
 			return nil, fmt.Errorf("dt applies to gradient flow only (set flow / --flow)")

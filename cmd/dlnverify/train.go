@@ -397,26 +397,30 @@ type theorem1JSON struct {
 
 // trainResult is the JSON result of train (docs/cli.md).
 type trainResult struct {
-	Method         string        `json:"method"` // "gd" or "flow"
-	Impl           string        `json:"impl,omitempty"`
-	N              int           `json:"N"`
-	Dims           []int         `json:"dims"`
-	Eta            report.Float  `json:"eta"`
-	EtaRule        string        `json:"eta_rule"`           // "given" or "t1"
-	Dt             report.Float  `json:"dt,omitempty"`       // flow: the largest RK4 step
-	FlowTol        report.Float  `json:"flow_tol,omitempty"` // flow: model.FlowConfig.Tol
-	Steps          int           `json:"steps"`
-	Epsilon        report.Float  `json:"epsilon"`
-	Status         model.Status  `json:"status"`
-	StepsRun       int           `json:"steps_run"`
-	HitStep        int           `json:"first_hit_step"` // first t with ℓ(t) ≤ ε; −1 if none
-	InitialLoss    report.Float  `json:"initial_loss"`
-	FinalLoss      report.Float  `json:"final_loss"`
-	FinalImbalance report.Float  `json:"final_imbalance"`
-	FinalMargin    report.Float  `json:"final_margin"`
-	FinalSigmaMin  report.Float  `json:"final_sigma_min"`
-	Guarantee      report.Float  `json:"t1_guarantee"` // T1/L1 bound at steps_run; null without a margin
-	GuaranteeMet   bool          `json:"t1_guarantee_met"`
+	Method         string       `json:"method"` // "gd" or "flow"
+	Impl           string       `json:"impl,omitempty"`
+	N              int          `json:"N"`
+	Dims           []int        `json:"dims"`
+	Eta            report.Float `json:"eta"`
+	EtaRule        string       `json:"eta_rule"`           // "given" or "t1"
+	Dt             report.Float `json:"dt,omitempty"`       // flow: the largest RK4 step
+	FlowTol        report.Float `json:"flow_tol,omitempty"` // flow: model.FlowConfig.Tol
+	Steps          int          `json:"steps"`
+	Epsilon        report.Float `json:"epsilon"`
+	Status         model.Status `json:"status"`
+	StepsRun       int          `json:"steps_run"`
+	HitStep        int          `json:"first_hit_step"` // first t with ℓ(t) ≤ ε; −1 if none
+	InitialLoss    report.Float `json:"initial_loss"`
+	FinalLoss      report.Float `json:"final_loss"`
+	FinalImbalance report.Float `json:"final_imbalance"`
+	FinalMargin    report.Float `json:"final_margin"`
+	FinalSigmaMin  report.Float `json:"final_sigma_min"`
+	Guarantee      report.Float `json:"t1_guarantee"` // T1/L1 bound at steps_run; null without a margin
+	GuaranteeMet   bool         `json:"t1_guarantee_met"`
+	// StabilityLimit is 2/λ_max(∇²L^N) at the start (model.Sharpness):
+	// the classical limit for GD on the local quadratic; null when it
+	// cannot be computed (λ_max ≤ 0, or too many parameters).
+	StabilityLimit report.Float  `json:"stability_limit"`
 	Theorem1       theorem1JSON  `json:"theorem1"`
 	Seconds        float64       `json:"seconds"`
 	Trajectory     []trainRecord `json:"trajectory"`
@@ -446,6 +450,7 @@ func (s *trainSetup) result(res model.Result, elapsed time.Duration) trainResult
 	var fin model.Record
 	invariants.Measure(s.net, s.phi, &fin)
 	out.FinalImbalance, out.FinalMargin, out.FinalSigmaMin = report.Float(fin.Imbalance), report.Float(fin.Margin), report.Float(fin.SigmaMin)
+	out.StabilityLimit = report.Float(s.stability)
 	g := guarantee(res.InitialLoss, h, res.Steps)
 	out.Guarantee = report.Float(g)
 	out.GuaranteeMet = res.FinalLoss <= g
@@ -490,6 +495,9 @@ func (r trainResult) print(w io.Writer) {
 	fmt.Fprintf(w, "  margin     c = %-12.6g > 0        %s\n", float64(h.C), yesNo(h.C > 0))
 	fmt.Fprintf(w, "  imbalance  δ = %-12.6g ≤ δ* = %s\n", float64(h.Delta), boundCheck(float64(h.Delta), float64(h.DeltaBound)))
 	fmt.Fprintf(w, "  step       η = %-12.6g ≤ η* = %s\n", float64(h.Eta), boundCheck(float64(h.Eta), float64(h.EtaBound)))
+	if lim := float64(r.StabilityLimit); !math.IsNaN(lim) {
+		fmt.Fprintf(w, "             η < 2/λ_max(∇²L) = %-9.6g %s (classical stability limit at the start, not part of Theorem 1)\n", lim, yesNo(float64(h.Eta) < lim))
+	}
 	fmt.Fprintf(w, "  widths min(d_1..d_{N−1}) ≥ min(d_0, d_N)  %s\n", yesNo(h.WidthsOK))
 	fmt.Fprintf(w, "  hypotheses hold: %s", yesNo(h.Holds))
 	if !math.IsNaN(float64(h.Rate)) {
