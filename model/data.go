@@ -94,4 +94,3 @@ func WhitenedData(phi mat.Matrix, m int, noise float64, rng *rand.Rand) (Data, e
 	}
 	return Data{X: x, Y: &y}, nil
 }
-

@@ -172,7 +172,7 @@ func TestWhitenMixedUnits(t *testing.T) {
 	x := mat.NewDense(2, m, nil)
 	for k := 0; k < m; k++ {
 		g1, g2 := rng.NormFloat64(), rng.NormFloat64()
-		x.Set(0, k, 2000+5*g1)                     // years
+		x.Set(0, k, 2000+5*g1)                      // years
 		x.Set(1, k, 1.5e9+1e7*(0.0566*g1+g2*0.998)) // cents
 	}
 	c := makeFit(x, []float64{3, 2e-6}, 0.5, 14)
