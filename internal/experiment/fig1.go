@@ -104,6 +104,7 @@ type Fig1Result struct {
 	Points  []Point    `json:"points"`
 	Stepper string     `json:"stepper"`
 	Source  string     `json:"source"` // where Φ came from
+	Data    *DataReport `json:"data,omitempty"` // how a --data file became Φ
 	Workers int        `json:"workers"`
 	Seconds float64    `json:"seconds"`
 }

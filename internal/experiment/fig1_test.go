@@ -265,7 +265,7 @@ func TestQuickGridBalancedWiderAtDepth8(t *testing.T) {
 // The real-data path: a generated CSV (correlated features, header row)
 // is whitened, Φ = Λ_yx/‖Λ_yx‖ has unit norm, the data loss equals
 // ½‖W − Φ‖² + κ for any W (S1, so GD sees the data only through Φ), and
-// `fig1 --csv` runs end to end and writes its files.
+// `fig1 --data` runs end to end and writes its files.
 func TestFig1CSVPath(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "data.csv")
@@ -295,13 +295,13 @@ func TestFig1CSVPath(t *testing.T) {
 	cw.Flush()
 	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
 
-	dt, err := TargetFromCSV(path)
+	dt, err := LoadTarget(DataSpec{Path: path, UnitPhi: true})
 	require.NoError(t, err)
 	r, c := dt.Phi.Dims()
 	require.Equal(t, []int{1, dx}, []int{r, c})
 	require.InDelta(t, 1, mat.Norm(dt.Phi, 2), 1e-12)
-	require.Equal(t, m, dt.Examples)
-	require.Greater(t, dt.Kappa, 0.0)
+	require.Equal(t, m, dt.Report.Examples)
+	require.Greater(t, dt.Report.Kappa, 0.0)
 	// S1 on the whitened, label-scaled data.
 	f, err := os.Open(path)
 	require.NoError(t, err)
@@ -310,18 +310,18 @@ func TestFig1CSVPath(t *testing.T) {
 	require.NoError(t, err)
 	wd, err := model.Whiten(raw.X, raw.Y)
 	require.NoError(t, err)
-	wd.Y.Scale(1/dt.LyxNorm, wd.Y)
+	wd.Y.Scale(1/dt.Report.LyxNorm, wd.Y)
 	for i := 0; i < 3; i++ {
 		w := model.GaussianMatrix(1, dx, 0.5, rng)
 		// Whitening and the moments are O(dx·m·eps64)-accurate relative to
 		// the loss scale.
 		tol := float64(dx*m) * 0x1p-52 * (1 + wd.DataLoss(w))
-		require.InDelta(t, wd.DataLoss(w), model.LossOf(w, dt.Phi)+dt.Kappa, tol)
+		require.InDelta(t, wd.DataLoss(w), model.LossOf(w, dt.Phi)+dt.Report.Kappa, tol)
 	}
 
 	out := filepath.Join(dir, "out")
 	var so, se bytes.Buffer
-	code := Main([]string{"fig1", "--quick", "--csv", path, "--depths", "2,3", "--width", "4", "--out", out, "--quiet"}, &so, &se)
+	code := Main([]string{"fig1", "--quick", "--data", path, "--depths", "2,3", "--width", "4", "--out", out, "--quiet"}, &so, &se)
 	require.Equal(t, 0, code, se.String())
 	for _, name := range []string{"fig1.csv", "fig1.json", "fig1.png", "fig1.svg", "fig1c.csv"} {
 		st, err := os.Stat(filepath.Join(out, name))
@@ -339,7 +339,7 @@ func TestFig1CSVPath(t *testing.T) {
 }
 
 func TestMainErrors(t *testing.T) {
-	for _, args := range [][]string{nil, {"nope"}, {"fig1", "--bogus"}, {"fig1", "--depths", "x"}, {"fig1", "--csv", "/nonexistent.csv"}, {"tightness", "--cases", "0"}, {"fig1", "extra"}} {
+	for _, args := range [][]string{nil, {"nope"}, {"fig1", "--bogus"}, {"fig1", "--depths", "x"}, {"fig1", "--data", "/nonexistent.csv"}, {"fig1", "--data", "x.csv", "--d0", "3"}, {"fig1", "--label", "y"}, {"tightness", "--cases", "0"}, {"fig1", "extra"}} {
 		var so, se bytes.Buffer
 		code := Main(args, &so, &se)
 		require.Equal(t, 2, code, "%v", args)

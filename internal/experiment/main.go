@@ -102,10 +102,12 @@ func mainFig1(args []string, stdout, stderr io.Writer) error {
 	quick := fs.Bool("quick", false, "reduced grid (CI): 9 stds in [1e-6, 10], 5 η, cap 1e5")
 	seed := fs.Uint64("seed", 1, "random seed; results depend on it only, not on --workers")
 	workers := fs.Int("workers", runtime.NumCPU(), "parallel grid points")
-	csvPath := fs.String("csv", "", "real data: CSV with features then the scalar label; PCA-whitened, Φ = Λ_yx/‖Λ_yx‖")
+	dataPath := fs.String("data", "", DataFlagHelp["data"]+"; labels scaled so ‖Φ‖_F = 1 (E1)")
+	label := fs.String("label", "", DataFlagHelp["label"])
+	reduce := fs.Bool("reduce-rank", false, DataFlagHelp["reduce-rank"])
 	depths := fs.String("depths", "3,8", "depths N")
 	width := fs.Int("width", 32, "hidden width")
-	d0 := fs.Int("d0", 128, "input dimension of the synthetic unit-norm target (ignored with --csv)")
+	d0 := fs.Int("d0", 128, "input dimension of the synthetic unit-norm target (not allowed with --data)")
 	eps := fs.Float64("eps", 1e-5, "convergence threshold on the loss (optimum 0)")
 	maxIter := fs.Int("max-iter", 0, "iteration cap (default 1e6, 1e5 with --quick)")
 	exhaustive := fs.Bool("exhaustive", false, "run every η to the cap or the best count so far: no flow-time pruning, no stall abort")
@@ -133,13 +135,25 @@ func mainFig1(args []string, stdout, stderr io.Writer) error {
 		cfg.MaxIter = *maxIter
 	}
 	source := "synthetic"
-	if *csvPath != "" {
-		dt, err := TargetFromCSV(*csvPath)
+	var data *DataReport
+	if *dataPath == "" && (isSet(fs, "label") || isSet(fs, "reduce-rank")) {
+		return fmt.Errorf("fig1: --label and --reduce-rank need --data")
+	}
+	if *dataPath != "" {
+		if isSet(fs, "d0") {
+			return fmt.Errorf("fig1: --d0 cannot be combined with --data (the data set fixes d_0)")
+		}
+		dt, err := LoadTarget(DataSpec{Path: *dataPath, Label: *label, ReduceRank: *reduce, UnitPhi: true})
 		if err != nil {
 			return err
 		}
+		if r, _ := dt.Phi.Dims(); r != 1 {
+			return fmt.Errorf("fig1: Figure 1 is scalar regression (d_N = 1), but --data gives %d label columns", r)
+		}
 		cfg.Phi = dt.Phi
-		source = fmt.Sprintf("%s (m=%d, d_0=%d, ‖Λ_yx‖_F=%.4g before scaling, κ=%.4g after)", *csvPath, dt.Examples, dt.Phi.RawMatrix().Cols, dt.LyxNorm, dt.Kappa)
+		data = &dt.Report
+		source = fmt.Sprintf("%s (m=%d, d_0=%d, ‖Λ_yx‖_F=%.4g before scaling, κ=%.4g after)", *dataPath, dt.Report.Examples, dt.Report.Rank, dt.Report.LyxNorm, dt.Report.Kappa)
+		dt.Report.Print(stdout)
 	} else {
 		if *d0 < 1 {
 			return fmt.Errorf("fig1: --d0 must be ≥ 1")
@@ -162,7 +176,7 @@ func mainFig1(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res.Source = source
+	res.Source, res.Data = source, data
 	trace, err := RunFig1c(ctx, cfg, res)
 	if err != nil {
 		return err
@@ -174,6 +188,12 @@ func mainFig1(args []string, stdout, stderr io.Writer) error {
 	printFig1Table(stdout, res)
 	fmt.Fprintf(stdout, "wall time %s; wrote %s\n", time.Duration(res.Seconds*float64(time.Second)).Round(time.Second), strings.Join(relPaths(*out, files), ", "))
 	return nil
+}
+
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func relPaths(dir string, files []string) []string {
