@@ -152,7 +152,7 @@ const stallTol = 1e-12
 // the loss that the caller supplies (0: none).
 func runCase(impl model.Stepper, n *model.Net, phi *mat.Dense, eta float64, steps int, eps, floor float64) (Outcome, error) {
 	if impl == nil {
-		impl = model.Reference{}
+		impl = model.NewFast()
 	}
 	var out Outcome
 	rec := &recorder{inner: impl}
@@ -272,7 +272,7 @@ func finiteOr(v, alt float64) float64 {
 	return v
 }
 
-// Replay re-runs the case with impl (nil: model.Reference) and reports
+// Replay re-runs the case with impl (nil: a new model.Fast) and reports
 // whether its recorded failure mode still holds: the same Mode is
 // certified and the run does not converge.
 func (c Case) Replay(impl model.Stepper) (Outcome, error) {

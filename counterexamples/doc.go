@@ -4,7 +4,8 @@
 //
 // Conventions are model's: x ↦ W_N⋯W_1 x, W_j ∈ R^{d_j×d_{j−1}}, layers
 // numbered from 1, loss ℓ = ½‖W_{1:N} − Φ‖_F², GD through a model.Stepper
-// (nil means model.Reference everywhere).
+// (nil means a new model.Fast everywhere; model.Reference, the plain
+// implementation Fast is differential-tested against, is one argument away).
 //
 // # Failure modes
 //

@@ -12,4 +12,10 @@
 // hypotheses, measured, and counts the cases that did, failing when too few
 // did (no vacuous pass); (2) has a planted-bug companion showing that it
 // fails on a broken implementation or constant.
+//
+// Layout: one file per claim. <id>.go registers the claim's properties and
+// holds their bodies; <id>_test.go holds the Go tests, the planted-bug
+// companions and their test-only helpers. The probabilistic claims live in
+// prob_<id>.go and prob_<id>_test.go, with their shared machinery in
+// prob_common.go. registry.go, harness.go and tolerance.go are shared.
 package proofs

@@ -101,3 +101,21 @@ func stepOrFail(t *rapid.T, impl model.Stepper, n *model.Net, phi mat.Matrix, et
 		t.Fatalf("%s: step %d left the finite range", impl.Name(), step)
 	}
 }
+
+// gram returns W_{j+1}ᵀW_{j+1} − W_jW_jᵀ.
+func gram(n *model.Net, j int) *mat.Dense {
+	var a, b mat.Dense
+	a.Mul(n.Layer(j+1).T(), n.Layer(j+1))
+	b.Mul(n.Layer(j), n.Layer(j).T())
+	a.Sub(&a, &b)
+	return &a
+}
+
+// stableStep returns 1/(k·N·Λ) with Λ = (1 + max_j ‖W_j‖_σ)^{2N}(1 + ‖Φ‖_F),
+// a bound on the norm of the loss Hessian near W: k steps of that size
+// move the weights by a small fraction of their size and amplify rounding
+// differences by at most e.
+func stableStep(n *model.Net, phiF float64, k int) float64 {
+	lam := math.Pow(1+invariants.MaxLayerSpectral(n), float64(2*n.N())) * (1 + phiF)
+	return 1 / (float64(k) * float64(n.N()) * lam)
+}

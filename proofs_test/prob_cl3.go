@@ -62,7 +62,6 @@ func CL3LargeStdBound(dims []int, s, phiNorm float64) float64 {
 }
 
 type probCL3Config struct {
-	key      string
 	samples  int
 	initStd  float64 // factor the sampler applies to s (1: the claim's init)
 	minLevel float64 // small-s: only cases whose deficit Level ≥ minLevel count (planted runs)
@@ -147,8 +146,8 @@ func probCL3SmallCheck(cfg probCL3Config) func(model.Stepper, *Stats) func(*rapi
 			st.Slack(lo.Slack(true))
 			st.Slack(hi.Slack(false))
 			label := fmt.Sprintf("N=%d dims=%s ‖Φ‖=%.3g s=%.3g θ=%.3g", N, probFmtDims(dims), phiNorm, s, c.Theta)
-			probRecord(cfg.key, probCase{Label: label, AtLeast: true, Verdict: lo})
-			probRecord(cfg.key, probCase{Label: label, AtLeast: false, Verdict: hi})
+			st.batch(probCase{Label: label, AtLeast: true, Verdict: lo})
+			st.batch(probCase{Label: label, AtLeast: false, Verdict: hi})
 			if kpos > 0 {
 				ratio /= float64(kpos)
 			}
@@ -211,7 +210,7 @@ func probCL3LargeCheck(cfg probCL3Config) func(model.Stepper, *Stats) func(*rapi
 			}
 			st.Slack(v.Slack(false))
 			label := fmt.Sprintf("N=%d dims=%s ‖Φ‖=%.3g s=%.3g", N, probFmtDims(dims), phiNorm, s)
-			probRecord(cfg.key, probCase{Label: label, AtLeast: false, Verdict: v})
+			st.batch(probCase{Label: label, AtLeast: false, Verdict: v})
 			t.Logf("CL3 large-s estimate: %v", v)
 			if v.Refuted {
 				t.Fatalf("CL3 large-s refuted: P(margin > 0) estimate %.4f, lower bound %.4f > claimed %.4f (%s)", v.Estimate, v.Bound, bound, label)
@@ -221,8 +220,8 @@ func probCL3LargeCheck(cfg probCL3Config) func(model.Stepper, *Stats) func(*rapi
 }
 
 var (
-	probCL3Small = probCL3Config{key: "TestCL3_MarginNearHalfAtSmallStd", samples: 1000, initStd: 1}
-	probCL3Large = probCL3Config{key: "TestCL3_MarginCollapsesAtLargeStd", samples: 1000, initStd: 1}
+	probCL3Small = probCL3Config{samples: 1000, initStd: 1}
+	probCL3Large = probCL3Config{samples: 1000, initStd: 1}
 )
 
 var _ = Register(Property{

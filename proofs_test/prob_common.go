@@ -24,7 +24,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/dlnverify/dlnverify/internal/stat"
 )
@@ -74,26 +73,6 @@ type probCase struct {
 	Label   string
 	AtLeast bool // the claim was p ≥ Claimed (else p ≤ Claimed)
 	Verdict stat.Verdict
-}
-
-var probLedger = struct {
-	mu sync.Mutex
-	m  map[string][]probCase
-}{m: map[string][]probCase{}}
-
-func probRecord(key string, c probCase) {
-	probLedger.mu.Lock()
-	defer probLedger.mu.Unlock()
-	probLedger.m[key] = append(probLedger.m[key], c)
-}
-
-// probTake returns and forgets the batches recorded under key.
-func probTake(key string) []probCase {
-	probLedger.mu.Lock()
-	defer probLedger.mu.Unlock()
-	out := probLedger.m[key]
-	delete(probLedger.m, key)
-	return out
 }
 
 // probSummary describes recorded batches: how many, the mean estimate

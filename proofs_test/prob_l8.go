@@ -22,7 +22,6 @@ func L8Bound(eps, b1 float64) float64 {
 func L8Margin(phiNorm, b2 float64, d int) float64 { return phiNorm / (b2 * float64(d)) }
 
 type probL8Config struct {
-	key     string
 	samples int
 	// bound computes the claimed probability; L8Bound for the claim,
 	// something else in planted-bug companions.
@@ -99,7 +98,7 @@ func probL8Check(cfg probL8Config) func(model.Stepper, *Stats) func(*rapid.T) {
 			}
 			st.Slack(v.Slack(true))
 			label := fmt.Sprintf("d=%d b₁=%.3g b₂=%.3g law=%v ε=%.3g", c.D, c.B1, c.B2, law.Kind, eps)
-			probRecord(cfg.key, probCase{Label: label, AtLeast: true, Verdict: v})
+			st.batch(probCase{Label: label, AtLeast: true, Verdict: v})
 			t.Logf("L8 estimate: %v; in-window fraction %.4f (1−ε = %.4f)", v, float64(inWindow)/float64(samples), 1-eps)
 			if v.Refuted {
 				t.Fatalf("L8 refuted: P(margin ≥ %.4g) estimate %.4f, upper bound %.4f < claimed %.4f (%s)", margin, v.Estimate, v.Bound, bound, label)
@@ -108,7 +107,7 @@ func probL8Check(cfg probL8Config) func(model.Stepper, *Stats) func(*rapid.T) {
 	}
 }
 
-var probL8 = probL8Config{key: "TestL8_RotationInvariantMargin", samples: 600, bound: L8Bound}
+var probL8 = probL8Config{samples: 600, bound: L8Bound}
 
 var _ = Register(Property{
 	ID:   "L8",

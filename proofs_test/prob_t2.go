@@ -72,7 +72,6 @@ func probT2BalanceTol(aNorm float64, d0, N int) float64 {
 }
 
 type probT2Config struct {
-	key     string
 	samples int
 	// initStd is the standard deviation the sampler is given; the claim's
 	// init uses c.Std(). Planted bugs return something else.
@@ -150,7 +149,7 @@ func probT2MarginCheck(cfg probT2Config) func(model.Stepper, *Stats) func(*rapid
 			}
 			st.Slack(v.Slack(true))
 			label := fmt.Sprintf("N=%d dims=%s a=%.3g s/s_max=%.2f", N, probFmtDims(c.Dims), c.A, c.StdFraction)
-			probRecord(cfg.key, probCase{Label: label, AtLeast: true, Verdict: v})
+			st.batch(probCase{Label: label, AtLeast: true, Verdict: v})
 			t.Logf("T2 estimate: %v; largest start imbalance %.3g", v, worstImb)
 			if v.Refuted {
 				t.Fatalf("T2 refuted: P(margin %.4g) estimate %.4f, upper bound %.4f < claimed %.4f (%s)", margin, v.Estimate, v.Bound, bound, label)
@@ -266,14 +265,14 @@ func probT2GDCheck(cfg probT2GDConfig) func(model.Stepper, *Stats) func(*rapid.T
 			}
 			st.Slack(float64(cfg.budget-hit) / float64(cfg.budget)) // the unused share of the step budget
 			t.Logf("T2 GD: ℓ ≤ ε at step %d (second phase from step %d)", hit, t2)
-			probRecordGD(c, hit, t2)
+			probRecordGD(st, c, hit, t2)
 		}
 	}
 }
 
 // probRecordGD keeps the steps-to-converge figures for the test's report.
-func probRecordGD(c gen.ScalarBalancedCase, hit, t2 int) {
-	probRecord("TestT2_GDConvergesFromMarginStarts/steps", probCase{
+func probRecordGD(st *Stats, c gen.ScalarBalancedCase, hit, t2 int) {
+	st.batch(probCase{
 		Label:   fmt.Sprintf("N=%d dims=%s a=%.3g: ε at step %d, second phase from %d", len(c.Dims)-1, probFmtDims(c.Dims), c.A, hit, t2),
 		AtLeast: true,
 		Verdict: stat.Verdict{K: hit, N: t2},
@@ -281,7 +280,7 @@ func probRecordGD(c gen.ScalarBalancedCase, hit, t2 int) {
 }
 
 var (
-	probT2   = probT2Config{key: "TestT2_MarginWithConstantProbability", samples: 400, maxD0: 160, initStd: func(c gen.ScalarBalancedCase) float64 { return c.Std() }}
+	probT2   = probT2Config{samples: 400, maxD0: 160, initStd: func(c gen.ScalarBalancedCase) float64 { return c.Std() }}
 	probT2GD = probT2GDConfig{budget: t2GDBudget, maxD0: 128}
 )
 

@@ -40,6 +40,7 @@ type Stats struct {
 
 	slackSeen bool
 	tally     map[string]float64
+	batches   []probCase // Monte Carlo batches of the probabilistic properties, for the report
 }
 
 // NewStats returns empty Stats (the zero value is ready to use too).
@@ -80,6 +81,21 @@ func (s *Stats) Add(key string, v float64) {
 		s.tally = map[string]float64{}
 	}
 	s.tally[key] += v
+}
+
+// batch records one Monte Carlo batch's verdict (probabilistic
+// properties) for the end-of-test report.
+func (s *Stats) batch(c probCase) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.batches = append(s.batches, c)
+}
+
+// recordedBatches returns a copy of the recorded Monte Carlo batches.
+func (s *Stats) recordedBatches() []probCase {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]probCase(nil), s.batches...)
 }
 
 // Tally returns a copy of the accumulated figures.

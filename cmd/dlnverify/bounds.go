@@ -13,41 +13,42 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/report"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
 
 // boundsResult is what `bounds` computes; --json prints it.
 type boundsResult struct {
-	N           int         `json:"N"`
-	PhiDims     []int       `json:"phi_dims,omitempty"` // rows, columns when Φ was given as a matrix
-	PhiF        jfloat      `json:"phi_frobenius"`
-	SigmaMinPhi jfloat      `json:"sigma_min_phi"`
-	Epsilon     jfloat      `json:"epsilon"`
-	Theorem1    *boundsAtC  `json:"theorem1,omitempty"` // at --c
-	Residual    *residualR1 `json:"residual,omitempty"` // R1, when Φ is a square matrix
-	Notes       []string    `json:"notes,omitempty"`
-	phi         *mat.Dense  // nil when only norms were given
+	N           int          `json:"N"`
+	PhiDims     []int        `json:"phi_dims,omitempty"` // rows, columns when Φ was given as a matrix
+	PhiF        report.Float `json:"phi_frobenius"`
+	SigmaMinPhi report.Float `json:"sigma_min_phi"`
+	Epsilon     report.Float `json:"epsilon"`
+	Theorem1    *boundsAtC   `json:"theorem1,omitempty"` // at --c
+	Residual    *residualR1  `json:"residual,omitempty"` // R1, when Φ is a square matrix
+	Notes       []string     `json:"notes,omitempty"`
+	phi         *mat.Dense   // nil when only norms were given
 }
 
 // boundsAtC is Theorem 1 at margin c.
 type boundsAtC struct {
-	C          jfloat `json:"c"`
-	DeltaBound jfloat `json:"delta_bound"` // c² / (256 N³ ‖Φ‖_F^{2(N−1)/N})
-	EtaBound   jfloat `json:"eta_bound"`   // c^{(4N−2)/N} / (6144 N³ ‖Φ‖_F^{(6N−4)/N})
-	Rate       jfloat `json:"rate"`        // η* c^{2(N−1)/N}
-	Loss0      jfloat `json:"loss0"`       // ℓ(0) used for T(ε)
-	Loss0Rule  string `json:"loss0_rule"`  // "given", "worst case ½(σ_min(Φ) − c)²" or "residual ½‖Φ − I‖²_F"
-	Horizon    jfloat `json:"horizon"`     // T(ε) = log(ℓ(0)/ε) / (η* c^{2(N−1)/N})
+	C          report.Float `json:"c"`
+	DeltaBound report.Float `json:"delta_bound"` // c² / (256 N³ ‖Φ‖_F^{2(N−1)/N})
+	EtaBound   report.Float `json:"eta_bound"`   // c^{(4N−2)/N} / (6144 N³ ‖Φ‖_F^{(6N−4)/N})
+	Rate       report.Float `json:"rate"`        // η* c^{2(N−1)/N}
+	Loss0      report.Float `json:"loss0"`       // ℓ(0) used for T(ε)
+	Loss0Rule  string       `json:"loss0_rule"`  // "given", "worst case ½(σ_min(Φ) − c)²" or "residual ½‖Φ − I‖²_F"
+	Horizon    report.Float `json:"horizon"`     // T(ε) = log(ℓ(0)/ε) / (η* c^{2(N−1)/N})
 }
 
 // residualR1 is R1's condition for the residual start W_j = I.
 type residualR1 struct {
-	DistanceToI jfloat     `json:"distance_to_identity"` // ‖Φ − I‖_F
-	Holds       bool       `json:"holds"`                // ‖Φ − I‖_F < ½
-	C           jfloat     `json:"c"`                    // 1 − 2‖Φ − I‖_F
-	Bartlett    bool       `json:"bartlett_condition"`   // ‖Φ − I‖_F ≤ 1/(10e), the earlier result's
-	Bounds      *boundsAtC `json:"bounds,omitempty"`     // Theorem 1 at R1's c, ℓ(0) = ½‖Φ − I‖²_F
+	DistanceToI report.Float `json:"distance_to_identity"` // ‖Φ − I‖_F
+	Holds       bool         `json:"holds"`                // ‖Φ − I‖_F < ½
+	C           report.Float `json:"c"`                    // 1 − 2‖Φ − I‖_F
+	Bartlett    bool         `json:"bartlett_condition"`   // ‖Φ − I‖_F ≤ 1/(10e), the earlier result's
+	Bounds      *boundsAtC   `json:"bounds,omitempty"`     // Theorem 1 at R1's c, ℓ(0) = ½‖Φ − I‖²_F
 }
 
 func cmdBounds(args []string, stdout, stderr io.Writer) error {
@@ -72,7 +73,7 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 	if !(*eps > 0) || math.IsInf(*eps, 0) {
 		return fmt.Errorf("--epsilon = %v must be a finite positive number", *eps)
 	}
-	res := boundsResult{N: *n, Epsilon: jfloat(*eps)}
+	res := boundsResult{N: *n, Epsilon: report.Float(*eps)}
 	switch {
 	case *phiPath != "" && (fs.wasSet("phi-norm") || fs.wasSet("sigma-min")):
 		return fmt.Errorf("give Φ either as --phi FILE or as --phi-norm and --sigma-min, not both")
@@ -84,7 +85,7 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 		res.phi = phi
 		r, cc := phi.Dims()
 		res.PhiDims = []int{r, cc}
-		res.PhiF, res.SigmaMinPhi = jfloat(invariants.Frobenius(phi)), jfloat(invariants.SigmaMin(phi))
+		res.PhiF, res.SigmaMinPhi = report.Float(invariants.Frobenius(phi)), report.Float(invariants.SigmaMin(phi))
 	case fs.wasSet("phi-norm") || fs.wasSet("sigma-min"):
 		if !fs.wasSet("phi-norm") || !fs.wasSet("sigma-min") {
 			return fmt.Errorf("--phi-norm and --sigma-min go together")
@@ -95,7 +96,7 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 		if !(*sigmaMin >= 0) || *sigmaMin > *phiNorm {
 			return fmt.Errorf("--sigma-min = %v must be in [0, ‖Φ‖_F = %v] (σ_min ≤ ‖Φ‖_σ ≤ ‖Φ‖_F)", *sigmaMin, *phiNorm)
 		}
-		res.PhiF, res.SigmaMinPhi = jfloat(*phiNorm), jfloat(*sigmaMin)
+		res.PhiF, res.SigmaMinPhi = report.Float(*phiNorm), report.Float(*sigmaMin)
 	default:
 		return fmt.Errorf("missing Φ: give --phi FILE, or --phi-norm and --sigma-min")
 	}
@@ -124,7 +125,7 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 	}
 	if square {
 		dist := (1 - invariants.ResidualMargin(res.phi)) / 2
-		r1 := &residualR1{DistanceToI: jfloat(dist), Holds: dist < 0.5, C: jfloat(1 - 2*dist), Bartlett: dist <= 1/(10*math.E)}
+		r1 := &residualR1{DistanceToI: report.Float(dist), Holds: dist < 0.5, C: report.Float(1 - 2*dist), Bartlett: dist <= 1/(10*math.E)}
 		if r1.Holds {
 			r1.Bounds = boundsAt(1-2*dist, *n, phiF, 0.5*dist*dist, "residual ½‖Φ − I‖²_F", *eps)
 		}
@@ -145,9 +146,9 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 
 func boundsAt(c float64, N int, phiF, loss0 float64, rule string, eps float64) *boundsAtC {
 	eta := invariants.EtaBound(c, N, phiF)
-	return &boundsAtC{C: jfloat(c), DeltaBound: jfloat(invariants.DeltaBound(c, N, phiF)), EtaBound: jfloat(eta),
-		Rate: jfloat(invariants.Rate(eta, c, N)), Loss0: jfloat(loss0), Loss0Rule: rule,
-		Horizon: jfloat(invariants.Horizon(loss0, eps, eta, c, N))}
+	return &boundsAtC{C: report.Float(c), DeltaBound: report.Float(invariants.DeltaBound(c, N, phiF)), EtaBound: report.Float(eta),
+		Rate: report.Float(invariants.Rate(eta, c, N)), Loss0: report.Float(loss0), Loss0Rule: rule,
+		Horizon: report.Float(invariants.Horizon(loss0, eps, eta, c, N))}
 }
 
 func (b *boundsAtC) print(w io.Writer, eps float64) {

@@ -30,7 +30,7 @@ type trainConfig struct {
 	Stride  *int          `json:"stride,omitempty"` // record every Stride-th iterate; default ⌈steps/200⌉
 	Flow    *bool         `json:"flow,omitempty"`   // gradient flow (RK4) for time steps·η instead of GD
 	Dt      *float64      `json:"dt,omitempty"`     // RK4 step for flow; default η
-	Impl    *string       `json:"impl,omitempty"`   // GD implementation: "reference" (default) or "fast"
+	Impl    *string       `json:"impl,omitempty"`   // GD implementation: "fast" (default) or "reference"
 }
 
 // initSpec is an initialisation by kind.
@@ -180,7 +180,7 @@ func (cfg trainConfig) setup() (*trainSetup, error) {
 	if err := net.CheckTarget(phi); err != nil {
 		return nil, fmt.Errorf("phi and layers disagree: %w", err)
 	}
-	s := &trainSetup{phi: phi, net: net, impl: model.Reference{}}
+	s := &trainSetup{phi: phi, net: net}
 	if cfg.Steps == nil {
 		return nil, fmt.Errorf(`missing "steps" (the number of GD steps)`)
 	}
@@ -204,15 +204,15 @@ func (cfg trainConfig) setup() (*trainSetup, error) {
 	if cfg.Flow != nil {
 		s.flow = *cfg.Flow
 	}
+	implName := defaultImpl
 	if cfg.Impl != nil {
 		if s.flow {
 			return nil, fmt.Errorf("impl %q applies to GD, not to gradient flow", *cfg.Impl)
 		}
-		impl, err := stepperByName(*cfg.Impl)
-		if err != nil {
-			return nil, err
-		}
-		s.impl = impl
+		implName = *cfg.Impl
+	}
+	if s.impl, err = stepperByName(implName); err != nil {
+		return nil, err
 	}
 	// Theorem 1 at the measured margin, first without η to get its bound.
 	s.hyp = invariants.CheckTheorem1(net, phi, 0, 0)
@@ -357,16 +357,43 @@ func checkStd(s float64) error {
 	return nil
 }
 
-// steppers lists the GD implementations train can use by name.
-func steppers() map[string]model.Stepper {
-	return map[string]model.Stepper{"reference": model.Reference{}, "fast": model.NewFast()}
+// defaultImpl is the GD implementation every command uses unless told
+// otherwise (--impl, "impl"): model.Fast, differential-tested against
+// model.Reference, which --impl reference selects.
+const defaultImpl = "fast"
+
+// implementations are the GD implementations by --impl name. Each call
+// makes a new stepper: a Fast holds a workspace and serves one goroutine.
+var implementations = map[string]func() model.Stepper{
+	"reference": func() model.Stepper { return model.Reference{} },
+	"fast":      func() model.Stepper { return model.NewFast() },
 }
 
-func stepperByName(name string) (model.Stepper, error) {
-	if s, ok := steppers()[name]; ok {
-		return s, nil
+// stepperFactory returns the constructor of the named implementation.
+// An external stepper (exec:) starts a process that can fail and must be
+// closed, so it has no factory; stepperByName starts it.
+func stepperFactory(name string) (func() model.Stepper, error) {
+	if isExec(name) {
+		return nil, fmt.Errorf("--impl %s: external steppers are for verify, train and falsify", shellQuote(name))
+	}
+	if f, ok := implementations[name]; ok {
+		return f, nil
 	}
 	return nil, fmt.Errorf("unknown impl %q (available: %s)", name, strings.Join(stepperNames(), ", "))
+}
+
+// stepperByName returns a new stepper of the named implementation: one of
+// implementations, or exec:'CMD ARGS', an external stepper in a new
+// process (the caller closes it with closeStepper).
+func stepperByName(name string) (model.Stepper, error) {
+	if isExec(name) {
+		return startExec(name)
+	}
+	f, err := stepperFactory(name)
+	if err != nil {
+		return nil, err
+	}
+	return f(), nil
 }
 
 // parseMatrix parses "a,b;c,d" (rows separated by ';', entries by ',').

@@ -52,7 +52,7 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 	checks := fs.Int("checks", defaultFalsifyChecks, "rapid cases per search before giving up")
 	control := fs.Bool("control", false, "negative control: restore the dropped hypothesis and expect NO counterexample")
 	outDir := fs.String("out", "", "write each shrunk counterexample to `DIR` as <search>.case.json and as a train --config file <search>.train.json")
-	implName := fs.String("impl", "reference", "GD implementation: "+strings.Join(stepperNames(), ", "))
+	implName := fs.String("impl", defaultImpl, "GD implementation: "+strings.Join(stepperNames(), ", "))
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	list := fs.Bool("list", false, "list the searches and exit")
 	if err := fs.parse(args, stdout); err != nil {
@@ -65,6 +65,7 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer closeStepper(impl)
 	searches := counterexamples.Searches()
 	if strings.TrimSpace(*names) != "" {
 		searches = nil
@@ -112,6 +113,9 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 		start := time.Now()
 		f, err := s.Run(counterexamples.Options{Impl: impl, Control: *control})
 		row.Seconds = time.Since(start).Seconds()
+		if fault := peerFault(impl); fault != nil { // the peer failed: no verdict on the search
+			return fmt.Errorf("search %s: %w", s.Name, fault)
+		}
 		switch {
 		case err == nil:
 			row.Found = &f

@@ -150,14 +150,18 @@ func oneLine(s string) string {
 type flagSet struct {
 	*flag.FlagSet
 	synopsis string
+	hidden   map[string]bool // deprecated aliases: accepted, not listed by -h
 }
 
 func newFlags(name, synopsis string) *flagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	return &flagSet{fs, synopsis}
+	return &flagSet{fs, synopsis, map[string]bool{}}
 }
+
+// hide keeps a defined flag out of -h's listing.
+func (fs *flagSet) hide(name string) { fs.hidden[name] = true }
 
 // parse parses args; -h prints the subcommand's usage on stdout and
 // returns errHelp; a positional argument is an error.
@@ -165,8 +169,15 @@ func (fs *flagSet) parse(args []string, stdout io.Writer) error {
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintf(stdout, "usage: dlnverify %s\n\n", fs.synopsis)
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
+		shown := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+		fs.VisitAll(func(f *flag.Flag) {
+			if !fs.hidden[f.Name] {
+				shown.Var(f.Value, f.Name, f.Usage)
+				shown.Lookup(f.Name).DefValue = f.DefValue
+			}
+		})
+		shown.SetOutput(stdout)
+		shown.PrintDefaults()
 		return errHelp
 	}
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/report"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -110,24 +111,25 @@ const explicitConfig = `{
 }`
 
 type trainOut struct {
-	Status         string  `json:"status"`
-	StepsRun       int     `json:"steps_run"`
-	FinalLoss      jfloat  `json:"final_loss"`
-	FinalImbalance jfloat  `json:"final_imbalance"`
-	FinalMargin    jfloat  `json:"final_margin"`
-	InitialLoss    jfloat  `json:"initial_loss"`
-	Method         string  `json:"method"`
-	Eta            float64 `json:"eta"`
+	Status         string       `json:"status"`
+	StepsRun       int          `json:"steps_run"`
+	FinalLoss      report.Float `json:"final_loss"`
+	FinalImbalance report.Float `json:"final_imbalance"`
+	FinalMargin    report.Float `json:"final_margin"`
+	InitialLoss    report.Float `json:"initial_loss"`
+	Method         string       `json:"method"`
+	Impl           string       `json:"impl"`
+	Eta            float64      `json:"eta"`
 	Theorem1       struct {
-		Holds    bool   `json:"holds"`
-		C        jfloat `json:"margin_c"`
-		Delta    jfloat `json:"delta"`
-		EtaBound jfloat `json:"eta_bound"`
+		Holds    bool         `json:"holds"`
+		C        report.Float `json:"margin_c"`
+		Delta    report.Float `json:"delta"`
+		EtaBound report.Float `json:"eta_bound"`
 	} `json:"theorem1"`
 	Trajectory []struct {
-		Step      int    `json:"step"`
-		Loss      jfloat `json:"loss"`
-		Imbalance jfloat `json:"imbalance"`
+		Step      int          `json:"step"`
+		Loss      report.Float `json:"loss"`
+		Imbalance report.Float `json:"imbalance"`
 	} `json:"trajectory"`
 }
 
@@ -147,11 +149,21 @@ func trainJSON(t *testing.T, args ...string) trainOut {
 }
 
 // TestTrainConfigReproducesReference: `train --config` with explicit
-// matrices gives model.Run(Reference)'s loss trajectory to 1e-10 relative
-// (it is the same computation, so in fact bit for bit).
+// matrices gives model.Run's loss trajectory to 1e-10 relative (it is the
+// same computation, so in fact bit for bit): with no --impl that of
+// model.Fast (the default), with --impl reference that of model.Reference.
 func TestTrainConfigReproducesReference(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		impl model.Stepper
+	}{{nil, model.NewFast()}, {[]string{"--impl", "reference"}, model.Reference{}}} {
+		t.Run(c.impl.Name(), func(t *testing.T) { trainConfigReproduces(t, c.args, c.impl) })
+	}
+}
+
+func trainConfigReproduces(t *testing.T, extra []string, impl model.Stepper) {
 	path := writeFile(t, "cfg.json", explicitConfig)
-	got := trainJSON(t, "--config", path)
+	got := trainJSON(t, append([]string{"--config", path}, extra...)...)
 
 	var cfg trainConfig
 	if err := json.Unmarshal([]byte(explicitConfig), &cfg); err != nil {
@@ -162,9 +174,12 @@ func TestTrainConfigReproducesReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	phi, _ := model.DenseFromRows(cfg.Phi)
-	want, err := model.Run(model.Reference{}, net, phi, model.RunConfig{Eta: 0.05, MaxSteps: 400, Stride: 1})
+	want, err := model.Run(impl, net, phi, model.RunConfig{Eta: 0.05, MaxSteps: 400, Stride: 1})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got.Impl != impl.Name() {
+		t.Fatalf("impl %q, want %q", got.Impl, impl.Name())
 	}
 	if len(got.Trajectory) != len(want.Trajectory) || len(want.Trajectory) != 401 {
 		t.Fatalf("trajectory has %d rows, reference %d (want 401)", len(got.Trajectory), len(want.Trajectory))
@@ -276,23 +291,6 @@ func TestTrainDivergedJSON(t *testing.T) {
 	}
 	if out.StepsRun >= 1000 {
 		t.Fatalf("diverged run went on for %d steps", out.StepsRun)
-	}
-}
-
-func TestJFloatEncoding(t *testing.T) {
-	b, err := json.Marshal([]jfloat{1.5, jfloat(math.NaN()), jfloat(math.Inf(1)), jfloat(math.Inf(-1)), 1e-300})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(b) != `[1.5,null,"+Inf","-Inf",1e-300]` {
-		t.Fatalf("got %s", b)
-	}
-	var back []jfloat
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
-	if back[0] != 1.5 || !math.IsNaN(float64(back[1])) || !math.IsInf(float64(back[2]), 1) || !math.IsInf(float64(back[3]), -1) {
-		t.Fatalf("round trip gave %v", back)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -16,6 +15,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/dlnverify/dlnverify/internal/report"
 )
 
 // plotFormat returns "png" or "svg" from the file name.
@@ -111,8 +112,7 @@ func lossPanel(r trainResult) (*plot.Plot, error) {
 	p.Title.Text = fmt.Sprintf("%s, N = %d, dims %v, η = %.3g: %s after %d steps", method, r.N, r.Dims, float64(r.Eta), r.Status, r.StepsRun)
 	p.X.Label.Text = xLabel(r)
 	p.Y.Label.Text = "loss ℓ(t)"
-	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = decadeTicks{}
+	report.LogAxis(&p.Y)
 	// The legend goes where the loss curve is not: bottom-left for a
 	// decreasing loss, top-left for a growing one.
 	p.Legend.Top, p.Legend.Left = float64(r.FinalLoss) > float64(r.InitialLoss) || math.IsNaN(float64(r.FinalLoss)), true
@@ -190,38 +190,4 @@ func imbalancePanel(r trainResult) (*plot.Plot, error) {
 // points (all NaN), and a non-empty range for a zero-step run.
 func fixEmptyX(p *plot.Plot, r trainResult) {
 	p.X.Min, p.X.Max = 0, math.Max(1, float64(r.StepsRun))
-}
-
-// decadeTicks labels powers of ten exactly ("1e-05", not
-// "9.999999999999998e-06") with unlabelled minor ticks at 2..9 × 10^k; it
-// labels every k-th decade when there are many.
-type decadeTicks struct{}
-
-func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
-	if !(lo > 0) || !(hi > 0) {
-		return nil
-	}
-	k0, k1 := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
-	every := max(1, (k1-k0+9)/10)
-	var ticks []plot.Tick
-	for k := k0; k <= k1; k++ {
-		v, _ := strconv.ParseFloat("1e"+strconv.Itoa(k), 64)
-		label := ""
-		if (k-k0)%every == 0 {
-			label = strconv.FormatFloat(v, 'g', -1, 64)
-		}
-		// Only ticks inside the range: gonum pads the axis for the labels
-		// of all ticks it is given, drawn or not.
-		if v >= lo && v <= hi {
-			ticks = append(ticks, plot.Tick{Value: v, Label: label})
-		}
-		if every == 1 {
-			for i := 2; i < 10; i++ {
-				if m := float64(i) * v; m >= lo && m <= hi {
-					ticks = append(ticks, plot.Tick{Value: m})
-				}
-			}
-		}
-	}
-	return ticks
 }

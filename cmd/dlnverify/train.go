@@ -13,6 +13,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/report"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -47,7 +48,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.Var(stride, "stride", "record every stride-th iterate (default ⌈steps/200⌉; 0: first and last only)")
 	flow := fs.Bool("flow", false, "gradient flow (RK4, model.Flow) instead of GD")
 	dt := fs.Float64("dt", 0, "RK4 step for --flow (default η)")
-	impl := fs.String("impl", "reference", "GD implementation: "+strings.Join(stepperNames(), ", "))
+	impl := fs.String("impl", defaultImpl, "GD implementation: "+strings.Join(stepperNames(), ", "))
 	asJSON := fs.Bool("json", false, "write the result as JSON on stdout")
 	plotPath := fs.String("plot", "", "draw loss (log scale) with T1's rate and the imbalance against steps to FILE.png or FILE.svg")
 	quiet := fs.Bool("quiet", false, "no progress output")
@@ -131,6 +132,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer closeStepper(s.impl)
 
 	var prog progress = nopProgress{}
 	switch {
@@ -142,6 +144,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	start := time.Now()
 	res, err := s.run(prog)
+	if fault := peerFault(s.impl); fault != nil {
+		return fault
+	}
 	if err != nil {
 		return err
 	}
@@ -165,11 +170,11 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 
 func stepperNames() []string {
 	var names []string
-	for n := range steppers() {
+	for n := range implementations {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return names
+	return append(names, execPrefix+"'CMD ARGS' (docs/external.md)")
 }
 
 // optInt is an int flag without a printed default (its default is
@@ -346,65 +351,30 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// jfloat is a float64 whose JSON form survives NaN and ±Inf: NaN is
-// encoded as null, +Inf as the string "+Inf" and −Inf as "-Inf".
-type jfloat float64
-
-func (f jfloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	switch {
-	case math.IsNaN(v):
-		return []byte("null"), nil
-	case math.IsInf(v, 1):
-		return []byte(`"+Inf"`), nil
-	case math.IsInf(v, -1):
-		return []byte(`"-Inf"`), nil
-	}
-	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
-}
-
-func (f *jfloat) UnmarshalJSON(b []byte) error {
-	switch string(b) {
-	case "null":
-		*f = jfloat(math.NaN())
-	case `"+Inf"`:
-		*f = jfloat(math.Inf(1))
-	case `"-Inf"`:
-		*f = jfloat(math.Inf(-1))
-	default:
-		v, err := strconv.ParseFloat(string(b), 64)
-		if err != nil {
-			return fmt.Errorf("not a number: %s", b)
-		}
-		*f = jfloat(v)
-	}
-	return nil
-}
-
 // trainRecord is one trajectory row in the JSON result.
 type trainRecord struct {
-	Step        int    `json:"step"`
-	Loss        jfloat `json:"loss"`
-	Imbalance   jfloat `json:"imbalance"`
-	Margin      jfloat `json:"margin"`
-	SigmaMin    jfloat `json:"sigma_min"`
-	MaxSpectral jfloat `json:"max_spectral"`
-	Guarantee   jfloat `json:"t1_guarantee"` // ℓ(0)(1 − ηc^{2(N−1)/N})^step; null without a margin
+	Step        int          `json:"step"`
+	Loss        report.Float `json:"loss"`
+	Imbalance   report.Float `json:"imbalance"`
+	Margin      report.Float `json:"margin"`
+	SigmaMin    report.Float `json:"sigma_min"`
+	MaxSpectral report.Float `json:"max_spectral"`
+	Guarantee   report.Float `json:"t1_guarantee"` // ℓ(0)(1 − ηc^{2(N−1)/N})^step; null without a margin
 }
 
 // theorem1JSON is Theorem 1's hypotheses measured at the start.
 type theorem1JSON struct {
-	Holds       bool   `json:"holds"`
-	WidthsOK    bool   `json:"widths_ok"`
-	PhiF        jfloat `json:"phi_frobenius"`
-	SigmaMinPhi jfloat `json:"sigma_min_phi"`
-	C           jfloat `json:"margin_c"`
-	Delta       jfloat `json:"delta"`
-	DeltaBound  jfloat `json:"delta_bound"`
-	Eta         jfloat `json:"eta"`
-	EtaBound    jfloat `json:"eta_bound"`
-	Rate        jfloat `json:"rate"`              // η c^{2(N−1)/N}
-	Horizon     jfloat `json:"horizon,omitempty"` // T(ε) when epsilon > 0
+	Holds       bool         `json:"holds"`
+	WidthsOK    bool         `json:"widths_ok"`
+	PhiF        report.Float `json:"phi_frobenius"`
+	SigmaMinPhi report.Float `json:"sigma_min_phi"`
+	C           report.Float `json:"margin_c"`
+	Delta       report.Float `json:"delta"`
+	DeltaBound  report.Float `json:"delta_bound"`
+	Eta         report.Float `json:"eta"`
+	EtaBound    report.Float `json:"eta_bound"`
+	Rate        report.Float `json:"rate"`              // η c^{2(N−1)/N}
+	Horizon     report.Float `json:"horizon,omitempty"` // T(ε) when epsilon > 0
 }
 
 // trainResult is the JSON result of train (docs/cli.md).
@@ -413,20 +383,20 @@ type trainResult struct {
 	Impl           string        `json:"impl,omitempty"`
 	N              int           `json:"N"`
 	Dims           []int         `json:"dims"`
-	Eta            jfloat        `json:"eta"`
+	Eta            report.Float  `json:"eta"`
 	EtaRule        string        `json:"eta_rule"` // "given" or "t1"
-	Dt             jfloat        `json:"dt,omitempty"`
+	Dt             report.Float  `json:"dt,omitempty"`
 	Steps          int           `json:"steps"`
-	Epsilon        jfloat        `json:"epsilon"`
+	Epsilon        report.Float  `json:"epsilon"`
 	Status         model.Status  `json:"status"`
 	StepsRun       int           `json:"steps_run"`
 	HitStep        int           `json:"hit_step"`
-	InitialLoss    jfloat        `json:"initial_loss"`
-	FinalLoss      jfloat        `json:"final_loss"`
-	FinalImbalance jfloat        `json:"final_imbalance"`
-	FinalMargin    jfloat        `json:"final_margin"`
-	FinalSigmaMin  jfloat        `json:"final_sigma_min"`
-	Guarantee      jfloat        `json:"t1_guarantee"` // T1/L1 bound at steps_run; null without a margin
+	InitialLoss    report.Float  `json:"initial_loss"`
+	FinalLoss      report.Float  `json:"final_loss"`
+	FinalImbalance report.Float  `json:"final_imbalance"`
+	FinalMargin    report.Float  `json:"final_margin"`
+	FinalSigmaMin  report.Float  `json:"final_sigma_min"`
+	Guarantee      report.Float  `json:"t1_guarantee"` // T1/L1 bound at steps_run; null without a margin
 	GuaranteeMet   bool          `json:"t1_guarantee_met"`
 	Theorem1       theorem1JSON  `json:"theorem1"`
 	Seconds        float64       `json:"seconds"`
@@ -448,31 +418,31 @@ func guarantee(l0 float64, h invariants.Theorem1, t int) float64 {
 
 func (s *trainSetup) result(res model.Result, elapsed time.Duration) trainResult {
 	h := s.hyp
-	out := trainResult{Method: "gd", Impl: s.impl.Name(), N: h.N, Dims: h.Dims, Eta: jfloat(s.eta), EtaRule: s.etaRule,
-		Steps: s.steps, Epsilon: jfloat(s.epsilon), Status: res.Status, StepsRun: res.Steps, HitStep: res.HitStep,
-		InitialLoss: jfloat(res.InitialLoss), FinalLoss: jfloat(res.FinalLoss), Seconds: elapsed.Seconds()}
+	out := trainResult{Method: "gd", Impl: s.impl.Name(), N: h.N, Dims: h.Dims, Eta: report.Float(s.eta), EtaRule: s.etaRule,
+		Steps: s.steps, Epsilon: report.Float(s.epsilon), Status: res.Status, StepsRun: res.Steps, HitStep: res.HitStep,
+		InitialLoss: report.Float(res.InitialLoss), FinalLoss: report.Float(res.FinalLoss), Seconds: elapsed.Seconds()}
 	if s.flow {
-		out.Method, out.Impl, out.Dt = "flow", "", jfloat(s.dt)
+		out.Method, out.Impl, out.Dt = "flow", "", report.Float(s.dt)
 	}
 	var fin model.Record
 	invariants.Measure(s.net, s.phi, &fin)
-	out.FinalImbalance, out.FinalMargin, out.FinalSigmaMin = jfloat(fin.Imbalance), jfloat(fin.Margin), jfloat(fin.SigmaMin)
+	out.FinalImbalance, out.FinalMargin, out.FinalSigmaMin = report.Float(fin.Imbalance), report.Float(fin.Margin), report.Float(fin.SigmaMin)
 	g := guarantee(res.InitialLoss, h, res.Steps)
-	out.Guarantee = jfloat(g)
+	out.Guarantee = report.Float(g)
 	out.GuaranteeMet = res.FinalLoss <= g
-	out.Theorem1 = theorem1JSON{Holds: h.Holds(), WidthsOK: h.WidthsOK, PhiF: jfloat(h.PhiF), SigmaMinPhi: jfloat(h.SigmaMinPh),
-		C: jfloat(h.C), Delta: jfloat(h.Delta), DeltaBound: jfloat(h.DeltaBound), Eta: jfloat(h.Eta), EtaBound: jfloat(h.EtaBound),
-		Rate: jfloat(math.NaN())}
+	out.Theorem1 = theorem1JSON{Holds: h.Holds(), WidthsOK: h.WidthsOK, PhiF: report.Float(h.PhiF), SigmaMinPhi: report.Float(h.SigmaMinPh),
+		C: report.Float(h.C), Delta: report.Float(h.Delta), DeltaBound: report.Float(h.DeltaBound), Eta: report.Float(h.Eta), EtaBound: report.Float(h.EtaBound),
+		Rate: report.Float(math.NaN())}
 	if h.C > 0 {
-		out.Theorem1.Rate = jfloat(invariants.Rate(h.Eta, h.C, h.N))
+		out.Theorem1.Rate = report.Float(invariants.Rate(h.Eta, h.C, h.N))
 		if s.epsilon > 0 {
-			out.Theorem1.Horizon = jfloat(invariants.Horizon(res.InitialLoss, s.epsilon, h.Eta, h.C, h.N))
+			out.Theorem1.Horizon = report.Float(invariants.Horizon(res.InitialLoss, s.epsilon, h.Eta, h.C, h.N))
 		}
 	}
 	for _, r := range res.Trajectory {
-		out.Trajectory = append(out.Trajectory, trainRecord{Step: r.Step, Loss: jfloat(r.Loss), Imbalance: jfloat(r.Imbalance),
-			Margin: jfloat(r.Margin), SigmaMin: jfloat(r.SigmaMin), MaxSpectral: jfloat(r.MaxSpectral),
-			Guarantee: jfloat(guarantee(res.InitialLoss, h, r.Step))})
+		out.Trajectory = append(out.Trajectory, trainRecord{Step: r.Step, Loss: report.Float(r.Loss), Imbalance: report.Float(r.Imbalance),
+			Margin: report.Float(r.Margin), SigmaMin: report.Float(r.SigmaMin), MaxSpectral: report.Float(r.MaxSpectral),
+			Guarantee: report.Float(guarantee(res.InitialLoss, h, r.Step))})
 	}
 	return out
 }

@@ -11,10 +11,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/dlnverify/dlnverify/internal/rapidtb"
+	"github.com/dlnverify/dlnverify/internal/report"
 	"github.com/dlnverify/dlnverify/model"
 	proofs "github.com/dlnverify/dlnverify/proofs_test"
 )
@@ -30,18 +32,18 @@ const statementWidth = 64
 
 // verifyRow is one property's outcome in the JSON report.
 type verifyRow struct {
-	ID         string  `json:"id"`
-	Name       string  `json:"name"`
-	Test       string  `json:"test"` // Test<ID>_<Name>, the go test name
-	Statement  string  `json:"statement"`
-	Status     string  `json:"sheet_status"` // CLAIMS.md confidence: V, S, R, U
-	Tried      int     `json:"tried"`
-	Valid      int     `json:"valid"`
-	MinValid   int     `json:"min_valid"`
-	WorstSlack jfloat  `json:"worst_slack"` // "+Inf" when no inequality was recorded
-	Passed     bool    `json:"passed"`
-	Failure    string  `json:"failure,omitempty"`
-	Seconds    float64 `json:"seconds"`
+	ID         string       `json:"id"`
+	Name       string       `json:"name"`
+	Test       string       `json:"test"` // Test<ID>_<Name>, the go test name
+	Statement  string       `json:"statement"`
+	Status     string       `json:"sheet_status"` // CLAIMS.md confidence: V, S, R, U
+	Tried      int          `json:"tried"`
+	Valid      int          `json:"valid"`
+	MinValid   int          `json:"min_valid"`
+	WorstSlack report.Float `json:"worst_slack"` // "+Inf" when no inequality was recorded
+	Passed     bool         `json:"passed"`
+	Failure    string       `json:"failure,omitempty"`
+	Seconds    float64      `json:"seconds"`
 }
 
 // verifyReport is the JSON report of verify.
@@ -70,7 +72,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	// against model.Reference in `go test` (model/fast_test.go). With it the
 	// full-horizon T1 check costs ~4 s instead of ~60 s, which keeps the
 	// default run well inside its 2-minute budget on 2 cores.
-	implName := fs.String("impl", "fast", "GD implementation under test: "+strings.Join(stepperNames(), ", "))
+	implName := fs.String("impl", defaultImpl, "GD implementation under test: "+strings.Join(stepperNames(), ", "))
 	jobs := fs.Int("jobs", defaultJobs(), "properties run at the same time; the default is min(2, GOMAXPROCS)")
 	if err := fs.parse(args, stdout); err != nil {
 		return err
@@ -85,6 +87,9 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Each property gets its own stepper value (runProperties); this one
+	// validated the name (an external peer answered the handshake).
+	closeStepper(impl)
 	props, err := selectProperties(*claimsS)
 	if err != nil {
 		return err
@@ -135,7 +140,9 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	}
 	start := time.Now()
 	tty := tw != nil && isTerminal(stdout)
-	for i, slot := range runProperties(props, *implName, *jobs) {
+	stop := make(chan struct{})
+	defer close(stop)
+	for i, slot := range runProperties(props, *implName, *jobs, stop) {
 		if tty { // a status line while the next row's property runs
 			fmt.Fprintf(stdout, "\r… %s_%s (%d/%d)", props[i].ID, props[i].Name, i+1, len(props))
 		}
@@ -143,8 +150,11 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 		if tty {
 			fmt.Fprint(stdout, "\r\033[K")
 		}
+		if o.fault != nil { // an external peer failed: not a verdict on a claim
+			return fmt.Errorf("%s_%s: %w", o.ID, o.Name, o.fault)
+		}
 		row := verifyRow{ID: o.ID, Name: o.Name, Test: "Test" + o.ID + "_" + o.Name, Statement: o.Statement, Status: o.status,
-			Tried: o.Tried, Valid: o.Valid, MinValid: o.MinValid, WorstSlack: jfloat(o.WorstSlack), Passed: o.Passed,
+			Tried: o.Tried, Valid: o.Valid, MinValid: o.MinValid, WorstSlack: report.Float(o.WorstSlack), Passed: o.Passed,
 			Failure: o.Failure, Seconds: o.Elapsed.Seconds()}
 		rep.Results = append(rep.Results, row)
 		if !row.Passed {
@@ -175,7 +185,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 			if *short {
 				extra += " --short"
 			}
-			extra += " --impl " + *implName
+			extra += " --impl " + shellQuote(*implName)
 			fmt.Fprintf(stdout, "    replay: dlnverify verify --claims %s --seed %d --checks %d%s\n", r.ID, *seed, *checks, extra)
 		}
 		fmt.Fprintf(stdout, "\n%d passed, %d failed of %d checks in %.1fs; seed %d\n",
@@ -190,33 +200,71 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 // defaultJobs is min(2, GOMAXPROCS): the default budget is sized for 2 cores.
 func defaultJobs() int { return min(2, runtime.GOMAXPROCS(0)) }
 
-// outcome is a property's outcome with its sheet status.
+// outcome is a property's outcome with its sheet status, or the fault of
+// the external peer that ran it.
 type outcome struct {
 	proofs.Outcome
 	status string
+	fault  error
 }
 
 // runProperties runs props on up to jobs goroutines, each property with
 // its own stepper value (a stepper may cache workspaces), and returns one
 // channel per property, in the order of props, that receives its outcome:
-// reading them in order streams the table.
-func runProperties(props []proofs.Property, implName string, jobs int) []chan outcome {
+// reading them in order streams the table. An external stepper is
+// started per property and closed after it; closing stop ends the
+// dispatch and the peers still running (their steps then fail at once).
+func runProperties(props []proofs.Property, implName string, jobs int, stop <-chan struct{}) []chan outcome {
 	slots := make([]chan outcome, len(props))
 	for i := range slots {
 		slots[i] = make(chan outcome, 1)
 	}
 	next := make(chan int)
 	go func() {
+		defer close(next)
 		for _, i := range dispatchOrder(props) {
-			next <- i
+			select {
+			case next <- i:
+			case <-stop:
+				return
+			}
 		}
-		close(next)
+	}()
+	var mu sync.Mutex
+	live := map[model.Stepper]bool{}
+	go func() {
+		<-stop
+		mu.Lock()
+		defer mu.Unlock()
+		for s := range live {
+			closeStepper(s)
+		}
+		live = nil
 	}()
 	for w := 0; w < min(jobs, len(props)); w++ {
 		go func() {
 			for i := range next {
-				impl, _ := stepperByName(implName) // validated by the caller
-				slots[i] <- outcome{verifyOne(props[i], impl), props[i].Status}
+				impl, err := stepperByName(implName) // validated by the caller; an exec: peer may still fail to start
+				if err != nil {
+					slots[i] <- outcome{Outcome: proofs.Outcome{ID: props[i].ID, Name: props[i].Name}, fault: err}
+					continue
+				}
+				mu.Lock()
+				if live == nil { // stopped
+					mu.Unlock()
+					closeStepper(impl)
+					return
+				}
+				live[impl] = true
+				mu.Unlock()
+				o := outcome{Outcome: verifyOne(props[i], impl), status: props[i].Status, fault: peerFault(impl)}
+				mu.Lock()
+				if live != nil {
+					delete(live, impl)
+				}
+				mu.Unlock()
+				closeStepper(impl)
+				slots[i] <- o
 			}
 		}()
 	}

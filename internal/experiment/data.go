@@ -33,27 +33,27 @@ var DataFlagHelp = map[string]string{
 // DataReport describes how a data set became Φ. Every number is finite.
 // X and Y are always centred (zero mean over examples).
 type DataReport struct {
-	File          string    `json:"file"`
-	Examples      int       `json:"examples"`       // m
-	Features      int       `json:"features"`       // d_x of the file
-	Rank          int       `json:"rank"`           // d_0 of Φ (= d_x unless reduce_rank dropped directions)
-	Labels        []string  `json:"label_columns"`  // the label columns' names
-	XCentred      bool      `json:"x_centred"`      // always true
-	YCentred      bool      `json:"y_centred"`      // always true
-	ReduceRank    bool      `json:"reduce_rank"`    // PCA onto the principal subspace allowed
-	RankTol       float64   `json:"rank_tolerance"` // max(m, d_x)·ε relative to σ_max of the centred, scaled data
-	SigmaRatio    float64   `json:"sigma_min_over_max"`
-	UnitPhi       bool      `json:"phi_scaled_to_unit"` // labels scaled so ‖Φ‖_F = 1
-	LyxNorm       float64   `json:"lyx_frobenius"`      // ‖Λ_yx‖_F before label scaling
-	LabelScale    float64   `json:"label_scale"`        // factor applied to the centred labels
-	PhiF          float64   `json:"phi_frobenius"`
-	PhiSigmaMin   float64   `json:"phi_sigma_min"`
-	Kappa         float64   `json:"kappa"` // ½Tr Λ_yy − ½‖Λ_yx‖_F² (S1), in the units of the (scaled) labels
-	ResidualXX    float64   `json:"residual_xx"`     // max|XXᵀ/m − I|
-	TolXX         float64   `json:"residual_xx_tol"` // 2·max(m, d_x)·ε
-	ResidualYX    float64   `json:"residual_yx"`     // max|YXᵀ/m − Φ′|, Φ′ = Λ_yx by the whitening map
-	TolYX         float64   `json:"residual_yx_tol"` // 2·max(m, d_x)·ε·(σ_max/σ_min)·max rms(y)
-	Phi           [][]float64 `json:"phi"` // Φ's rows
+	File          string      `json:"file"`
+	Examples      int         `json:"examples"`       // m
+	Features      int         `json:"features"`       // d_x of the file
+	Rank          int         `json:"rank"`           // d_0 of Φ (= d_x unless reduce_rank dropped directions)
+	Labels        []string    `json:"label_columns"`  // the label columns' names
+	XCentred      bool        `json:"x_centred"`      // always true
+	YCentred      bool        `json:"y_centred"`      // always true
+	ReduceRank    bool        `json:"reduce_rank"`    // PCA onto the principal subspace allowed
+	RankTol       float64     `json:"rank_tolerance"` // max(m, d_x)·ε relative to σ_max of the centred, scaled data
+	SigmaRatio    float64     `json:"sigma_min_over_max"`
+	UnitPhi       bool        `json:"phi_scaled_to_unit"` // labels scaled so ‖Φ‖_F = 1
+	LyxNorm       float64     `json:"lyx_frobenius"`      // ‖Λ_yx‖_F before label scaling
+	LabelScale    float64     `json:"label_scale"`        // factor applied to the centred labels
+	PhiF          float64     `json:"phi_frobenius"`
+	PhiSigmaMin   float64     `json:"phi_sigma_min"`
+	Kappa         float64     `json:"kappa"`           // ½Tr Λ_yy − ½‖Λ_yx‖_F² (S1), in the units of the (scaled) labels
+	ResidualXX    float64     `json:"residual_xx"`     // max|XXᵀ/m − I|
+	TolXX         float64     `json:"residual_xx_tol"` // 2·max(m, d_x)·ε
+	ResidualYX    float64     `json:"residual_yx"`     // max|YXᵀ/m − Φ′|, Φ′ = Λ_yx by the whitening map
+	TolYX         float64     `json:"residual_yx_tol"` // 2·max(m, d_x)·ε·(σ_max/σ_min)·max rms(y)
+	Phi           [][]float64 `json:"phi"`             // Φ's rows
 	PhiHead       []float64   `json:"-"`
 	phiRows, cols int
 }

@@ -100,13 +100,13 @@ type Point struct {
 
 // Fig1Result is the whole grid.
 type Fig1Result struct {
-	Config  Fig1Config `json:"-"`
-	Points  []Point    `json:"points"`
-	Stepper string     `json:"stepper"`
-	Source  string     `json:"source"` // where Φ came from
+	Config  Fig1Config  `json:"-"`
+	Points  []Point     `json:"points"`
+	Impl    string      `json:"impl"`           // the GD implementation's Name()
+	Source  string      `json:"source"`         // where Φ came from
 	Data    *DataReport `json:"data,omitempty"` // how a --data file became Φ
-	Workers int        `json:"workers"`
-	Seconds float64    `json:"seconds"`
+	Workers int         `json:"workers"`
+	Seconds float64     `json:"seconds"`
 }
 
 func (c *Fig1Config) validate() error {
@@ -348,7 +348,7 @@ func RunFig1(ctx context.Context, cfg Fig1Config) (Fig1Result, error) {
 	if newStepper == nil {
 		newStepper = func() model.Stepper { return model.NewFast() }
 	}
-	res.Stepper = newStepper().Name()
+	res.Impl = newStepper().Name()
 	res.Workers = workers
 	type job struct {
 		idx, depth, si int
@@ -439,3 +439,17 @@ func LogSpace(lo, hi float64, k int) []float64 {
 	}
 	return out
 }
+
+// QuickStds, FullStds, … are the grids of `fig1` and `fig1 --quick`.
+var (
+	FullStds  = LogSpace(1e-10, 100, 25) // half-decade steps
+	FullEtas  = LogSpace(1e-4, 1, 9)     // half-decade steps
+	QuickStds = LogSpace(1e-6, 10, 9)    // 7/8-decade steps
+	QuickEtas = LogSpace(1e-4, 1, 5)     // decades
+)
+
+// Quick-grid cap: 1e5 instead of the paper's 1e6.
+const (
+	FullMaxIter  = 1_000_000
+	QuickMaxIter = 100_000
+)

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -320,10 +319,18 @@ func TestFig1CSVPath(t *testing.T) {
 	}
 
 	out := filepath.Join(dir, "out")
-	var so, se bytes.Buffer
-	code := Main([]string{"fig1", "--quick", "--data", path, "--depths", "2,3", "--width", "4", "--out", out, "--quiet"}, &so, &se)
-	require.Equal(t, 0, code, se.String())
+	require.NoError(t, os.MkdirAll(out, 0o755))
+	cfg := Fig1Config{Depths: []int{2, 3}, Width: 4, Inits: []string{InitGaussian, InitBalanced}, Stds: QuickStds, Etas: QuickEtas,
+		MaxIter: QuickMaxIter, Epsilon: 1e-5, Seed: 1, Phi: dt.Phi}
+	res, err := RunFig1(context.Background(), cfg)
+	require.NoError(t, err)
+	res.Source, res.Data = path, &dt.Report
+	trace, err := RunFig1c(context.Background(), cfg, res)
+	require.NoError(t, err)
+	files, err := WriteFig1(out, res, trace)
+	require.NoError(t, err)
 	for _, name := range []string{"fig1.csv", "fig1.json", "fig1.png", "fig1.svg", "fig1c.csv"} {
+		require.Contains(t, files, name)
 		st, err := os.Stat(filepath.Join(out, name))
 		require.NoError(t, err, name)
 		require.Greater(t, st.Size(), int64(0), name)
@@ -335,19 +342,12 @@ func TestFig1CSVPath(t *testing.T) {
 	require.Equal(t, dx, j.D0)
 	require.Len(t, j.Points, 2*2*len(QuickStds))
 	require.Contains(t, j.Source, "data.csv")
-	t.Logf("stdout:\n%s", so.String())
-}
-
-func TestMainErrors(t *testing.T) {
-	for _, args := range [][]string{nil, {"nope"}, {"fig1", "--bogus"}, {"fig1", "--depths", "x"}, {"fig1", "--data", "/nonexistent.csv"}, {"fig1", "--data", "x.csv", "--d0", "3"}, {"fig1", "--label", "y"}, {"tightness", "--cases", "0"}, {"fig1", "extra"}} {
-		var so, se bytes.Buffer
-		code := Main(args, &so, &se)
-		require.Equal(t, 2, code, "%v", args)
-		lines := strings.Split(strings.TrimSpace(se.String()), "\n")
-		require.Contains(t, lines[len(lines)-1], "dlnverify experiment:", "%v", args)
-	}
-	var so, se bytes.Buffer
-	require.Equal(t, 0, Main([]string{"fig1", "-h"}, &so, &se))
+	require.NotNil(t, j.Data)
+	require.True(t, j.Data.XCentred && j.Data.YCentred && j.Data.UnitPhi)
+	require.LessOrEqual(t, j.Data.ResidualXX, j.Data.TolXX)
+	var so bytes.Buffer
+	PrintFig1Table(&so, res)
+	t.Logf("table:\n%s", so.String())
 }
 
 func mustLoss(t *testing.T, n *model.Net, phi mat.Matrix) float64 {

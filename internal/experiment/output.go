@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"text/tabwriter"
+
+	"github.com/dlnverify/dlnverify/internal/report"
 )
 
 func fmtF(x float64) string {
@@ -19,37 +21,26 @@ func fmtF(x float64) string {
 	return strconv.FormatFloat(x, 'g', 6, 64)
 }
 
-// jsonFloat encodes NaN and ±Inf as null (encoding/json rejects them).
-type jsonFloat float64
-
-func (f jsonFloat) MarshalJSON() ([]byte, error) {
-	x := float64(f)
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return []byte("null"), nil
-	}
-	return []byte(strconv.FormatFloat(x, 'g', -1, 64)), nil
-}
-
 type jsonRun struct {
-	Eta       jsonFloat `json:"eta"`
-	Outcome   string    `json:"outcome"`
-	Steps     int       `json:"steps"`
-	Iters     int       `json:"iterations"`
-	FinalLoss jsonFloat `json:"final_loss"`
-	Monotone  bool      `json:"monotone"`
+	Eta       report.Float `json:"eta"`
+	Outcome   string       `json:"outcome"`
+	Steps     int          `json:"steps"`
+	Iters     int          `json:"iterations"`
+	FinalLoss report.Float `json:"final_loss"`
+	Monotone  bool         `json:"monotone"`
 }
 
 type jsonPoint struct {
-	Depth      int       `json:"depth"`
-	Init       string    `json:"init"`
-	Std        jsonFloat `json:"std"`
-	Seed       uint64    `json:"seed"`
-	InitLoss   jsonFloat `json:"initial_loss"`
-	Converged  bool      `json:"converged"`
-	BestEta    jsonFloat `json:"best_eta"`
-	Iterations int       `json:"iterations"`
-	Seconds    jsonFloat `json:"seconds"`
-	Runs       []jsonRun `json:"runs"`
+	Depth      int          `json:"depth"`
+	Init       string       `json:"init"`
+	Std        report.Float `json:"std"`
+	Seed       uint64       `json:"seed"`
+	InitLoss   report.Float `json:"initial_loss"`
+	Converged  bool         `json:"converged"`
+	BestEta    report.Float `json:"best_eta"`
+	Iterations int          `json:"iterations"`
+	Seconds    report.Float `json:"seconds"`
+	Runs       []jsonRun    `json:"runs"`
 }
 
 type jsonFig1 struct {
@@ -64,7 +55,7 @@ type jsonFig1 struct {
 	Stds    []float64   `json:"stds"`
 	Etas    []float64   `json:"etas"`
 	Pruned  bool        `json:"pruned"`
-	Stepper string      `json:"stepper"`
+	Impl    string      `json:"impl"`
 	Workers int         `json:"workers"`
 	Seconds float64     `json:"seconds"`
 	Points  []jsonPoint `json:"points"`
@@ -105,12 +96,12 @@ func WriteFig1(dir string, res Fig1Result, trace []TraceRow) ([]string, error) {
 	if err := write("fig1.json", func(w io.Writer) error {
 		_, d0 := cfg.Phi.Dims()
 		j := jsonFig1{Source: res.Source, Data: res.Data, Seed: cfg.Seed, Depths: cfg.Depths, Width: cfg.Width, D0: d0, Epsilon: cfg.Epsilon, MaxIter: cfg.MaxIter,
-			Stds: cfg.Stds, Etas: cfg.Etas, Pruned: !cfg.Exhaustive, Stepper: res.Stepper, Workers: res.Workers, Seconds: res.Seconds}
+			Stds: cfg.Stds, Etas: cfg.Etas, Pruned: !cfg.Exhaustive, Impl: res.Impl, Workers: res.Workers, Seconds: res.Seconds}
 		for _, p := range res.Points {
-			jp := jsonPoint{Depth: p.Depth, Init: p.Init, Std: jsonFloat(p.Std), Seed: p.Seed, InitLoss: jsonFloat(p.InitLoss), Converged: p.Converged,
-				BestEta: jsonFloat(p.BestEta), Iterations: p.Iterations, Seconds: jsonFloat(p.Seconds)}
+			jp := jsonPoint{Depth: p.Depth, Init: p.Init, Std: report.Float(p.Std), Seed: p.Seed, InitLoss: report.Float(p.InitLoss), Converged: p.Converged,
+				BestEta: report.Float(p.BestEta), Iterations: p.Iterations, Seconds: report.Float(p.Seconds)}
 			for _, r := range p.Runs {
-				jp.Runs = append(jp.Runs, jsonRun{Eta: jsonFloat(r.Eta), Outcome: r.Outcome, Steps: r.Steps, Iters: r.Iters, FinalLoss: jsonFloat(r.FinalLoss), Monotone: r.Monotone})
+				jp.Runs = append(jp.Runs, jsonRun{Eta: report.Float(r.Eta), Outcome: r.Outcome, Steps: r.Steps, Iters: r.Iters, FinalLoss: report.Float(r.FinalLoss), Monotone: r.Monotone})
 			}
 			j.Points = append(j.Points, jp)
 		}
@@ -144,8 +135,8 @@ func WriteFig1(dir string, res Fig1Result, trace []TraceRow) ([]string, error) {
 	return files, nil
 }
 
-// printFig1Table prints iterations-to-converge as a std × (depth, init) table.
-func printFig1Table(w io.Writer, res Fig1Result) {
+// PrintFig1Table prints iterations-to-converge as a std × (depth, init) table.
+func PrintFig1Table(w io.Writer, res Fig1Result) {
 	tw := tabwriter.NewWriter(w, 2, 0, 2, ' ', tabwriter.AlignRight)
 	cfg := res.Config
 	fmt.Fprint(tw, "std\t")

@@ -12,6 +12,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/dlnverify/dlnverify/internal/report"
 )
 
 var (
@@ -57,51 +59,11 @@ func (p pngCanvas) WriteTo(w io.Writer) (int64, error) { return p.PngCanvas.Writ
 
 func logAxes(p *plot.Plot, x, y bool) {
 	if x {
-		p.X.Scale = plot.LogScale{}
-		p.X.Tick.Marker = decadeTicks{}
+		report.LogAxis(&p.X)
 	}
 	if y {
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = decadeTicks{}
+		report.LogAxis(&p.Y)
 	}
-}
-
-// decadeTicks labels powers of ten as 1e±k, thinning labels to at most
-// about eight so wide ranges stay legible.
-type decadeTicks struct{}
-
-func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
-	if !(lo > 0) || !(hi > lo) {
-		return nil
-	}
-	a, b := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
-	every := max(1, (b-a+7)/8)
-	var ts []plot.Tick
-	for k := a; k <= b; k++ {
-		v := math.Pow(10, float64(k))
-		if v < lo*(1-1e-9) || v > hi*(1+1e-9) {
-			continue
-		}
-		t := plot.Tick{Value: v}
-		if k%every == 0 {
-			t.Label = fmt.Sprintf("1e%d", k)
-			if k == 0 {
-				t.Label = "1"
-			}
-		}
-		ts = append(ts, t)
-	}
-	if b-a <= 2 { // a narrow range: label 2× and 5× too
-		for k := a; k <= b; k++ {
-			for _, f := range []float64{2, 5} {
-				v := f * math.Pow(10, float64(k))
-				if v >= lo && v <= hi {
-					ts = append(ts, plot.Tick{Value: v, Label: fmt.Sprintf("%.0fe%d", f, k)})
-				}
-			}
-		}
-	}
-	return ts
 }
 
 // intTicks labels integers (case numbers).

@@ -27,7 +27,7 @@ type TightnessConfig struct {
 	Budget   int
 	Workers  int // ≤ 0: runtime.NumCPU()
 	Progress func(string)
-	// NewStepper makes one GD implementation per worker (nil: model.Reference).
+	// NewStepper makes one GD implementation per worker (nil: model.Fast).
 	NewStepper func() model.Stepper
 }
 
@@ -239,7 +239,7 @@ func RunTightness(ctx context.Context, cfg TightnessConfig) ([]TightCase, error)
 	}
 	newStepper := cfg.NewStepper
 	if newStepper == nil {
-		newStepper = func() model.Stepper { return model.Reference{} }
+		newStepper = func() model.Stepper { return model.NewFast() }
 	}
 	out := make([]TightCase, cfg.Cases)
 	errs := make([]error, cfg.Cases)

@@ -15,6 +15,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/dlnverify/dlnverify/internal/report"
 )
 
 // PrintTightness prints the tightness table.
@@ -71,11 +73,11 @@ func WriteTightness(dir string, cfg TightnessConfig, cs []TightCase) ([]string, 
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", " ")
 		return enc.Encode(struct {
-			Seed    uint64      `json:"seed"`
-			Epsilon float64     `json:"epsilon"`
-			Budget  int         `json:"budget"`
-			Cases   []TightCase `json:"cases"`
-		}{cfg.Seed, cfg.Epsilon, cfg.Budget, cs})
+			Seed    uint64       `json:"seed"`
+			Epsilon report.Float `json:"epsilon"`
+			Budget  int          `json:"budget"`
+			Cases   []tightJSON  `json:"cases"`
+		}{cfg.Seed, report.Float(cfg.Epsilon), cfg.Budget, tightCasesJSON(cs)})
 	}); err != nil {
 		return files, err
 	}
@@ -161,4 +163,42 @@ func plotTightness(w io.Writer, ext string, cs []TightCase) error {
 		return err
 	}
 	return writeTiles(w, ext, []*plot.Plot{pe, pd}, 8.4*vg.Inch, 3.6*vg.Inch)
+}
+
+// tightJSON is TightCase in the binary's JSON float convention
+// (report.Float: NaN null, ±Inf "+Inf"/"-Inf").
+type tightJSON struct {
+	Index         int          `json:"index"`
+	Seed          uint64       `json:"seed"`
+	N             int          `json:"depth"`
+	Dims          []int        `json:"dims"`
+	PhiF          report.Float `json:"phi_frobenius"`
+	SigmaMinPh    report.Float `json:"sigma_min_phi"`
+	SigmaMaxPh    report.Float `json:"sigma_max_phi"`
+	C             report.Float `json:"margin"`
+	Loss0         report.Float `json:"initial_loss"`
+	EtaBound      report.Float `json:"eta_bound"`
+	DeltaBound    report.Float `json:"delta_bound"`
+	Holds         bool         `json:"hypotheses_hold"`
+	EtaMultiple   report.Float `json:"eta_multiple"`
+	EtaFloor      report.Float `json:"eta_floor"`
+	EtaStatus     string       `json:"eta_status"`
+	EtaStability  report.Float `json:"eta_stability_multiple"`
+	DeltaMultiple report.Float `json:"delta_multiple"`
+	DeltaEta      report.Float `json:"delta_eta"`
+	DeltaStatus   string       `json:"delta_status"`
+	Trials        int          `json:"trials"`
+	Seconds       report.Float `json:"seconds"`
+}
+
+func tightCasesJSON(cs []TightCase) []tightJSON {
+	out := make([]tightJSON, len(cs))
+	for i, c := range cs {
+		out[i] = tightJSON{Index: c.Index, Seed: c.Seed, N: c.N, Dims: c.Dims, PhiF: report.Float(c.PhiF), SigmaMinPh: report.Float(c.SigmaMinPh),
+			SigmaMaxPh: report.Float(c.SigmaMaxPh), C: report.Float(c.C), Loss0: report.Float(c.Loss0), EtaBound: report.Float(c.EtaBound),
+			DeltaBound: report.Float(c.DeltaBound), Holds: c.Holds, EtaMultiple: report.Float(c.EtaMultiple), EtaFloor: report.Float(c.EtaFloor),
+			EtaStatus: c.EtaStatus, EtaStability: report.Float(c.EtaStability), DeltaMultiple: report.Float(c.DeltaMultiple),
+			DeltaEta: report.Float(c.DeltaEta), DeltaStatus: c.DeltaStatus, Trials: c.Trials, Seconds: report.Float(c.Seconds)}
+	}
+	return out
 }

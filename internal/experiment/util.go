@@ -7,7 +7,14 @@ import (
 	"strings"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/dlnverify/dlnverify/model"
 )
+
+// SyntheticTarget is Figure 1's synthetic target: a uniformly random unit
+// vector in R^{d0} drawn from seed, as a 1×d0 matrix. By S3 every unit-norm
+// Φ gives the same distribution of outcomes.
+func SyntheticTarget(d0 int, seed uint64) *mat.Dense { return unitRow(d0, model.NewRand(seed)) }
 
 // unitRow is a seeded uniformly random unit vector in R^d as a 1×d matrix.
 func unitRow(d int, rng *rand.Rand) *mat.Dense {

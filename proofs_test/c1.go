@@ -1,0 +1,113 @@
+package proofs
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+	"pgregory.net/rapid"
+
+	"github.com/dlnverify/dlnverify/internal/gen"
+	"github.com/dlnverify/dlnverify/internal/linalg"
+	"github.com/dlnverify/dlnverify/invariants"
+	"github.com/dlnverify/dlnverify/model"
+)
+
+// C1: a deficiency margin c bounds σ_min below by c (Claim 1).
+
+var _ = Register(Property{ID: "C1", Name: "MarginBoundsSigmaMin", Status: "V",
+	Statement: "margin c ⇒ σ_min(W′) ≥ c whenever ‖W′ − Φ‖_F ≤ ‖W − Φ‖_F; min of L¹ over rank-deficient matrices is σ_min(Φ)²/2",
+	Check:     C1MarginBoundsSigmaMin, MinValid: 8})
+
+// c1Options are C1's knobs; the planted-bug test measures the margin
+// against the wrong singular value of Φ.
+type c1Options struct {
+	sigmaOfPhi func(phi mat.Matrix) float64 // σ_min(Φ) in D2
+}
+
+// C1MarginBoundsSigmaMin checks Claim 1 and its Eckart–Young corollary.
+// The impl argument is not used.
+//
+// Cases: Φ ∈ R^{d_N×d_0} (widths 1..6, ‖Φ‖_F ∈ [¼, 4], condition 1..8),
+// c = ρ·σ_min(Φ) with ρ ∈ [0.01, 0.99], W = Φ + (σ_min(Φ) − c)E (margin
+// c), W′ = Φ + s‖W − Φ‖_F E′ with s ∈ [0, 1] and seeded unit directions
+// E, E′; R = a seeded rank-deficient matrix (one singular value zeroed).
+// Hypothesis measured: W's margin ≥ c − MeasureTol.
+//
+// Checks: σ_min(W′) ≥ c − MeasureTol; L¹(W) < σ_min(Φ)²/2;
+// L¹(R) ≥ σ_min(Φ)²/2 − MeasureTol, with equality (to MeasureTol) for the
+// truncated SVD of Φ.
+func C1MarginBoundsSigmaMin(impl model.Stepper, st *Stats) func(*rapid.T) {
+	return c1Margin(st, c1Options{sigmaOfPhi: linalg.SigmaMin})
+}
+
+func c1Margin(st *Stats, o c1Options) func(*rapid.T) {
+	return func(t *rapid.T) {
+		dy := rapid.IntRange(1, gen.MaxWidth).Draw(t, "d_N")
+		dx := rapid.IntRange(1, gen.MaxWidth).Draw(t, "d_0")
+		spec := gen.Targets().Draw(t, "Φ")
+		rho := float64(99-rapid.IntRange(0, 98).Draw(t, "99−ρ%")) / 100
+		s := float64(rapid.IntRange(0, 100).Draw(t, "s%")) / 100
+		phi, err := spec.Build(dy, dx)
+		if err != nil {
+			t.Fatalf("Φ: %v", err)
+		}
+		rng := model.NewRand(spec.Seed + 3)
+		sm := o.sigmaOfPhi(phi)
+		c := rho * sm
+		t.Logf("C1 case: dims %d×%d ‖Φ‖_F=%.4g σ_min(Φ)=%.4g c=%.4g s=%.2f", dy, dx, spec.Frob, sm, c, s)
+		w, err := gen.WithMargin(phi, c, rng)
+		tol := MeasureTol(2*spec.Frob, max(dx, dy), 1)
+		if err != nil {
+			st.Case(false)
+			return
+		}
+		ok := invariants.Margin(w, phi) >= c-tol
+		st.Case(ok)
+		if !ok {
+			return
+		}
+		var dw mat.Dense
+		dw.Sub(w, phi)
+		e := gen.UnitDirection(dy, dx, rng)
+		var w2 mat.Dense
+		w2.Scale(s*mat.Norm(&dw, 2), e)
+		w2.Add(&w2, phi)
+		if got := linalg.SigmaMin(&w2); !(got >= c-tol) {
+			t.Fatalf("C1 violated: σ_min(W′) = %.12g < c = %.12g with ‖W′ − Φ‖_F = %.6g ≤ ‖W − Φ‖_F = %.6g", got, c, s*mat.Norm(&dw, 2), mat.Norm(&dw, 2))
+		}
+		half := sm * sm / 2
+		if l := model.LossOf(w, phi); !(l < half) {
+			t.Fatalf("C1 violated: W has margin %.6g but L¹(W) = %.12g ≥ σ_min(Φ)²/2 = %.12g", c, l, half)
+		}
+		// Eckart–Young: rank-deficient matrices have L¹ ≥ σ_min(Φ)²/2.
+		r := min(dx, dy)
+		sv := invariants.SingularValues(phi)
+		var svd mat.SVD
+		if !svd.Factorize(phi, mat.SVDFull) {
+			t.Fatalf("SVD of Φ failed")
+		}
+		var u, v mat.Dense
+		svd.UTo(&u)
+		svd.VTo(&v)
+		trunc := mat.NewDense(dy, dx, nil)
+		for i := 0; i < r-1; i++ {
+			var outer mat.Dense
+			outer.Outer(sv[i], u.ColView(i), v.ColView(i))
+			trunc.Add(trunc, &outer)
+		}
+		if l := model.LossOf(trunc, phi); !(math.Abs(l-half) <= tol*spec.Frob) {
+			t.Fatalf("C1 violated: the truncated SVD has L¹ = %.12g, not σ_min(Φ)²/2 = %.12g", l, half)
+		}
+		rsv := make([]float64, r)
+		for i := 0; i < r-1; i++ {
+			rsv[i] = spec.Frob * float64(i+1) / float64(r)
+		}
+		rd, err := linalg.FromSingularValues(dy, dx, rsv, rng)
+		if err != nil {
+			t.Fatalf("R: %v", err)
+		}
+		if l := model.LossOf(rd, phi); !(l >= half-tol*spec.Frob) {
+			t.Fatalf("C1 violated: a rank-deficient R has L¹ = %.12g < σ_min(Φ)²/2 = %.12g", l, half)
+		}
+	}
+}

@@ -1,0 +1,83 @@
+package proofs
+
+import (
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/dlnverify/dlnverify/internal/gen"
+	"github.com/dlnverify/dlnverify/model"
+)
+
+// Theorem 1 (T1) over its full horizon, and the measured-hypotheses gate
+// shared by T1, L1 and L2.
+
+var _ = Register(Property{ID: "T1", Name: "FullHorizon", Status: "V",
+	Statement: "margin c, δ ≤ c²/(256N³‖Φ‖^{2(N−1)/N}), η ≤ c^{(4N−2)/N}/(6144N³‖Φ‖^{(6N−4)/N}) ⇒ ℓ(T) ≤ ε at T = ⌈log(ℓ(0)/ε)/(ηc^{2(N−1)/N})⌉",
+	Check:     T1FullHorizon, MinValid: 5})
+
+// requireTheorem1 counts the case and reports whether its measured
+// hypotheses hold (c > 0, δ ≤ DeltaBound(c), 0 < η ≤ EtaBound(c), widths).
+func requireTheorem1(t *rapid.T, st *Stats, cs gen.Case) bool {
+	ok := cs.Hyp.Holds()
+	st.Case(ok)
+	if !ok {
+		t.Logf("case does not meet Theorem 1's hypotheses (counted invalid): %+v", cs.Hyp)
+	}
+	return ok
+}
+
+// T1FullHorizon checks Theorem 1's conclusion over its full horizon.
+//
+// Cases (gen.FullHorizon): N = 1..3, min(d_0, d_N) = 1 (so c/‖Φ‖_F can
+// reach 0.99), other widths ≤ 3, c/σ_min(Φ) ∈ [0.80, 0.99], δ drawn in
+// [0, 0.99·DeltaBound(c)], η = EtaBound(c) exactly. Hypotheses measured
+// and asserted (c = measured margin of W(0), δ = measured imbalance).
+//
+// Budget rule: every case takes at most HorizonBudget() GD steps
+// (2.5·10⁵ by default, 10⁵ with -short, DLNVERIFY_HORIZON_STEPS). At
+// η = η*(c) the rate is (c/‖Φ‖_F)^{(6N−4)/N}/(6144N³), so a depth is drawn
+// only if half a decade fits the budget at c/‖Φ‖_F ≤ 0.99, and c is drawn
+// above gen.MinMarginPercent(N, budget) (N = 3 needs c/‖Φ‖_F ≥ 0.95 at the
+// default budget and is left out with -short). ε = ℓ(0)·10^{−k} for a
+// drawn k ∈ {1, 2, 3}, raised when needed so that
+// T(ε) = ⌈log(ℓ(0)/ε)/(ηc^{2(N−1)/N})⌉ ≤ the budget; a case counts as
+// valid only if ε ≤ ℓ(0)·10^{−1/2} (gen.MinDecades).
+//
+// Checks: after exactly T(ε) steps of impl, ℓ(T) ≤ ε + LossTol, with ℓ
+// measured independently of impl; every iterate stays finite.
+func T1FullHorizon(impl model.Stepper, st *Stats) func(*rapid.T) {
+	return t1FullHorizon(impl, st, HorizonBudget())
+}
+
+func t1FullHorizon(impl model.Stepper, st *Stats, budget int) func(*rapid.T) {
+	cases := gen.FullHorizon(budget)
+	return func(t *rapid.T) {
+		h := cases.Draw(t, "case")
+		t.Logf("T1 case: %v", h)
+		if !h.Affordable() {
+			st.Case(false)
+			t.Logf("not affordable within %d steps (counted invalid)", budget)
+			return
+		}
+		if !requireTheorem1(t, st, h.Case) {
+			return
+		}
+		n := h.Start.Clone()
+		start := time.Now()
+		for s := 0; s < h.Horizon; s++ {
+			if _, err := impl.Step(n, h.Phi, h.Eta); err != nil {
+				t.Fatalf("%s: step %d: %v", impl.Name(), s, err)
+			}
+		}
+		st.Add("steps", float64(h.Horizon))
+		st.Add("seconds", time.Since(start).Seconds())
+		l := lossOf(n, h.Phi)
+		tol := LossTol(n, h.Hyp.PhiF, l)
+		st.Slack((h.Eps + tol - l) / h.Eps) // within the asserted rounding allowance
+		st.Add("decades", h.Decades)
+		if !(l <= h.Eps+tol) {
+			t.Fatalf("T1 violated: ℓ(T=%d) = %.6g > ε = %.6g (tol %.3g); %v", h.Horizon, l, h.Eps, tol, h)
+		}
+	}
+}
