@@ -60,10 +60,16 @@ type Whitened struct {
 	// the rounding of the product, one γ_{max(m,d_x)} each).
 	ResidualXX, TolXX float64
 	// ResidualYX = max|YXᵀ/m − Φ′| where Φ′ = C_yx·Mᵀ is Λ_yx computed by
-	// the other route, from the raw cross-covariance C_yx and the whitening
-	// map M = √m·Σ_r⁻¹U_rᵀD⁻¹. TolYX = 2·max(m,d_x)·ε·(σ_1/σ_r)·max_i rms(y_i):
-	// the SVD's backward error ‖ZᵀU − VΣ‖ ≤ p·ε·σ_1, amplified by Σ⁻¹ and
-	// carried by the labels' RMS (in the units of Φ).
+	// the other route, from the raw cross-covariance C_yx = Y_c X_cᵀ/m and
+	// the whitening map M = √m·Σ_r⁻¹U_rᵀD⁻¹. Its tolerance, in the units of
+	// Φ, with κ_Z = σ_1/σ_r and p = max(m, d_x):
+	//   TolYX = 4·p·(1 + √d_x)·ε·κ_Z·max_i rms(y_i).
+	// Derivation (first order): the SVD's backward error ‖ZᵀU − VΣ‖ ≤ p·ε·σ_1
+	// becomes ≤ p·ε·κ_Z after Σ⁻¹ and is carried by rms(y) (Cauchy–Schwarz
+	// on each entry); the rounding of the m-term sums in Y·V/√m and in C_yx
+	// and of the d_x-term sum in C_yx·Mᵀ adds (γ_m + γ_{d_x})·rms(y)·√d_x·√m/σ_r,
+	// and √m/σ_r ≤ κ_Z because σ_1² ≥ ‖Z‖_F²/d_x = m. The factor 4 covers
+	// the two γ's (γ_n ≤ 1.01·n·ε) and the two routes' separate roundings.
 	ResidualYX, TolYX float64
 }
 
@@ -284,7 +290,7 @@ func WhitenData(xRaw, yRaw mat.Matrix, opt WhitenOptions) (Whitened, error) {
 	for i := 0; i < dy; i++ {
 		yRMS = math.Max(yRMS, rms(yc.RawRowView(i)))
 	}
-	w.TolYX = 2 * float64(max(m, dx)) * eps64 * (sv[0] / sv[r-1]) * yRMS
+	w.TolYX = 4 * float64(max(m, dx)) * (1 + math.Sqrt(float64(dx))) * eps64 * (sv[0] / sv[r-1]) * yRMS
 	if !(w.ResidualXX <= w.TolXX) || !(w.ResidualYX <= w.TolYX) {
 		return Whitened{}, fmt.Errorf("model: whitening residuals max|XXᵀ/m − I| = %.3g (tolerance %.3g), max|YXᵀ/m − Φ′| = %.3g (tolerance %.3g) exceed their bounds", w.ResidualXX, w.TolXX, w.ResidualYX, w.TolYX)
 	}

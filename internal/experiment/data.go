@@ -52,7 +52,7 @@ type DataReport struct {
 	ResidualXX    float64     `json:"residual_xx"`     // max|XXᵀ/m − I|
 	TolXX         float64     `json:"residual_xx_tol"` // 2·max(m, d_x)·ε
 	ResidualYX    float64     `json:"residual_yx"`     // max|YXᵀ/m − Φ′|, Φ′ = Λ_yx by the whitening map
-	TolYX         float64     `json:"residual_yx_tol"` // 2·max(m, d_x)·ε·(σ_max/σ_min)·max rms(y)
+	TolYX         float64     `json:"residual_yx_tol"` // 4·max(m, d_x)·(1+√d_x)·ε·(σ_max/σ_min)·max rms(y) (model.Whitened)
 	Phi           [][]float64 `json:"phi"`             // Φ's rows
 	PhiHead       []float64   `json:"-"`
 	phiRows, cols int
