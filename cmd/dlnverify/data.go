@@ -76,3 +76,13 @@ func parsePhi(s string) (*mat.Dense, error) {
 	}
 	return phi, nil
 }
+
+// rowsOf returns a's rows.
+func rowsOf(a *mat.Dense) [][]float64 {
+	r, _ := a.Dims()
+	rows := make([][]float64, r)
+	for i := range rows {
+		rows[i] = append([]float64(nil), a.RawRowView(i)...)
+	}
+	return rows
+}

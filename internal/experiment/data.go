@@ -8,6 +8,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/report"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -33,28 +34,28 @@ var DataFlagHelp = map[string]string{
 // DataReport describes how a data set became Φ. Every number is finite.
 // X and Y are always centred (zero mean over examples).
 type DataReport struct {
-	File          string      `json:"file"`
-	Examples      int         `json:"examples"`       // m
-	Features      int         `json:"features"`       // d_x of the file
-	Rank          int         `json:"rank"`           // d_0 of Φ (= d_x unless reduce_rank dropped directions)
-	Labels        []string    `json:"label_columns"`  // the label columns' names
-	XCentred      bool        `json:"x_centred"`      // always true
-	YCentred      bool        `json:"y_centred"`      // always true
-	ReduceRank    bool        `json:"reduce_rank"`    // PCA onto the principal subspace allowed
-	RankTol       float64     `json:"rank_tolerance"` // max(m, d_x)·ε relative to σ_max of the centred, scaled data
-	SigmaRatio    float64     `json:"sigma_min_over_max"`
-	UnitPhi       bool        `json:"phi_scaled_to_unit"` // labels scaled so ‖Φ‖_F = 1
-	LyxNorm       float64     `json:"lyx_frobenius"`      // ‖Λ_yx‖_F before label scaling
-	LabelScale    float64     `json:"label_scale"`        // factor applied to the centred labels
-	PhiF          float64     `json:"phi_frobenius"`
-	PhiSigmaMin   float64     `json:"phi_sigma_min"`
-	Kappa         float64     `json:"kappa"`           // ½Tr Λ_yy − ½‖Λ_yx‖_F² (S1), in the units of the (scaled) labels
-	ResidualXX    float64     `json:"residual_xx"`     // max|XXᵀ/m − I|
-	TolXX         float64     `json:"residual_xx_tol"` // 2·max(m, d_x)·ε
-	ResidualYX    float64     `json:"residual_yx"`     // max|YXᵀ/m − Φ′|, Φ′ = Λ_yx by the whitening map
-	TolYX         float64     `json:"residual_yx_tol"` // 4·max(m, d_x)·(1+√d_x)·ε·(σ_max/σ_min)·max rms(y) (model.Whitened)
-	Phi           [][]float64 `json:"phi"`             // Φ's rows
-	PhiHead       []float64   `json:"-"`
+	File          string       `json:"file"`
+	Examples      int          `json:"examples"`       // m
+	Features      int          `json:"features"`       // d_x of the file
+	Rank          int          `json:"rank"`           // d_0 of Φ (= d_x unless reduce_rank dropped directions)
+	Labels        []string     `json:"label_columns"`  // the label columns' names
+	XCentred      bool         `json:"x_centred"`      // always true
+	YCentred      bool         `json:"y_centred"`      // always true
+	ReduceRank    bool         `json:"reduce_rank"`    // PCA onto the principal subspace allowed
+	RankTol       report.Float `json:"rank_tolerance"` // max(m, d_x)·ε relative to σ_max of the centred, scaled data
+	SigmaRatio    report.Float `json:"sigma_min_over_max"`
+	UnitPhi       bool         `json:"phi_scaled_to_unit"` // labels scaled so ‖Φ‖_F = 1
+	LyxNorm       report.Float `json:"lyx_frobenius"`      // ‖Λ_yx‖_F before label scaling
+	LabelScale    report.Float `json:"label_scale"`        // factor applied to the centred labels
+	PhiF          report.Float `json:"phi_frobenius"`
+	PhiSigmaMin   report.Float `json:"phi_sigma_min"`
+	Kappa         report.Float `json:"kappa"`           // ½Tr Λ_yy − ½‖Λ_yx‖_F² (S1), in the units of the (scaled) labels
+	ResidualXX    report.Float `json:"residual_xx"`     // max|XXᵀ/m − I|
+	TolXX         report.Float `json:"residual_xx_tol"` // 2·max(m, d_x)·ε
+	ResidualYX    report.Float `json:"residual_yx"`     // max|YXᵀ/m − Φ′|, Φ′ = Λ_yx by the whitening map
+	TolYX         report.Float `json:"residual_yx_tol"` // 4·max(m, d_x)·(1+√d_x)·ε·(σ_max/σ_min)·max rms(y) (model.Whitened)
+	Phi           [][]float64  `json:"phi"`             // Φ's rows
+	PhiHead       []float64    `json:"-"`
 	phiRows, cols int
 }
 
@@ -94,10 +95,10 @@ func LoadTarget(spec DataSpec) (DataTarget, error) {
 	}
 	r, c := w.Phi.Dims()
 	rep := DataReport{File: spec.Path, Examples: w.Examples, Features: w.InputDim, Rank: w.Rank, Labels: labels,
-		XCentred: true, YCentred: true, ReduceRank: spec.ReduceRank, RankTol: w.RankTol, SigmaRatio: w.SigmaMin,
-		UnitPhi: spec.UnitPhi, LyxNorm: w.LyxNorm, LabelScale: w.LabelScale, PhiF: invariants.Frobenius(w.Phi),
-		PhiSigmaMin: invariants.SigmaMin(w.Phi), Kappa: w.Kappa, ResidualXX: w.ResidualXX, TolXX: w.TolXX,
-		ResidualYX: w.ResidualYX, TolYX: w.TolYX, phiRows: r, cols: c}
+		XCentred: true, YCentred: true, ReduceRank: spec.ReduceRank, RankTol: report.Float(w.RankTol), SigmaRatio: report.Float(w.SigmaMin),
+		UnitPhi: spec.UnitPhi, LyxNorm: report.Float(w.LyxNorm), LabelScale: report.Float(w.LabelScale), PhiF: report.Float(invariants.Frobenius(w.Phi)),
+		PhiSigmaMin: report.Float(invariants.SigmaMin(w.Phi)), Kappa: report.Float(w.Kappa), ResidualXX: report.Float(w.ResidualXX), TolXX: report.Float(w.TolXX),
+		ResidualYX: report.Float(w.ResidualYX), TolYX: report.Float(w.TolYX), phiRows: r, cols: c}
 	for i := 0; i < r; i++ {
 		rep.Phi = append(rep.Phi, append([]float64(nil), w.Phi.RawRowView(i)...))
 	}

@@ -300,7 +300,7 @@ func TestFig1CSVPath(t *testing.T) {
 	require.Equal(t, []int{1, dx}, []int{r, c})
 	require.InDelta(t, 1, mat.Norm(dt.Phi, 2), 1e-12)
 	require.Equal(t, m, dt.Report.Examples)
-	require.Greater(t, dt.Report.Kappa, 0.0)
+	require.Greater(t, float64(dt.Report.Kappa), 0.0)
 	// S1 on the whitened, label-scaled data.
 	f, err := os.Open(path)
 	require.NoError(t, err)
@@ -309,13 +309,13 @@ func TestFig1CSVPath(t *testing.T) {
 	require.NoError(t, err)
 	wd, err := model.Whiten(raw.X, raw.Y)
 	require.NoError(t, err)
-	wd.Y.Scale(1/dt.Report.LyxNorm, wd.Y)
+	wd.Y.Scale(1/float64(dt.Report.LyxNorm), wd.Y)
 	for i := 0; i < 3; i++ {
 		w := model.GaussianMatrix(1, dx, 0.5, rng)
 		// Whitening and the moments are O(dx·m·eps64)-accurate relative to
 		// the loss scale.
 		tol := float64(dx*m) * 0x1p-52 * (1 + wd.DataLoss(w))
-		require.InDelta(t, wd.DataLoss(w), model.LossOf(w, dt.Phi)+dt.Report.Kappa, tol)
+		require.InDelta(t, wd.DataLoss(w), model.LossOf(w, dt.Phi)+float64(dt.Report.Kappa), tol)
 	}
 
 	out := filepath.Join(dir, "out")
