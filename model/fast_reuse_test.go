@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"pgregory.net/rapid"
 
+	"github.com/dlnverify/dlnverify/internal/selfcheck"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -132,45 +133,16 @@ func newReuseProblems(seed uint64) []*reuseProblem {
 	return ps
 }
 
-// reuseStep steps a copy of p's network with Reference and with cand on
-// the same Φ (passed as kind k) and compares them against the one-step
-// tiers of fast_test.go (diffTolerance at t = 1; the loss to twice the
-// evaluation error). The network then advances along Reference. It returns
-// "" or the disagreement.
+// reuseStep steps p's network with Reference and with cand on the same Φ
+// (passed as kind k) and compares them (selfcheck.CompareStep: one-step
+// tiers); the network then advances along Reference. It returns "" or the
+// disagreement.
 func reuseStep(cand model.Stepper, p *reuseProblem, target int, k phiKind) string {
-	phi := phiAs(k, p.targets[target])
-	x, y := p.net.Clone(), p.net.Clone()
-	dims := x.Dims()
-	N := len(dims) - 1
-	dmax := 0
-	for _, d := range dims {
-		dmax = max(dmax, d)
+	next, msg := selfcheck.CompareStep(cand, p.net, phiAs(k, p.targets[target]))
+	p.net = next
+	if msg != "" {
+		return fmt.Sprintf("target %d as %v: %s", target, k, msg)
 	}
-	gamma := float64(N*dmax+2) * unitRoundoff / (1 - float64(N*dmax+2)*unitRoundoff) / unitRoundoff
-	P, M := paramNorm(x)
-	l0, err := model.Loss(x, phi)
-	if err != nil {
-		return fmt.Sprintf("Loss: %v", err)
-	}
-	E := math.Sqrt(2 * l0)
-	H := hessianBound(N, M, E)
-	eta := 0.1 / H // a step that moves the layers far beyond the tier
-	G := math.Sqrt(float64(N)) * math.Pow(M, float64(N-1)) * E
-	lx, errX := model.Reference{}.Step(x, phi, eta)
-	ly, errY := cand.Step(y, phi, eta)
-	what := fmt.Sprintf("dims %v, target %d as %s", dims, target, k.name(phi.Dims()))
-	if (errX == nil) != (errY == nil) {
-		return fmt.Sprintf("%s: Reference error %v, %s error %v", what, errX, cand.Name(), errY)
-	}
-	tolW := diffTolerance(1, eta, H, P, G, gamma)
-	evalErr := E*gamma*unitRoundoff*math.Pow(M, float64(N)) + float64(dims[0]*dims[N]+1)*unitRoundoff*lx
-	if d := math.Abs(lx - ly); !(d <= 2*evalErr) {
-		return fmt.Sprintf("%s: pre-step loss %.17g (Reference) vs %.17g (%s), |Δ| %.3g > tier %.3g", what, lx, ly, cand.Name(), d, 2*evalErr)
-	}
-	if d := paramDist(x, y); !(d <= tolW) {
-		return fmt.Sprintf("%s: layers after the step differ by %.3g > tier %.3g (the step moved them by %.3g)", what, d, tolW, paramDist(x, p.net))
-	}
-	p.net = x
 	return ""
 }
 

@@ -224,6 +224,9 @@ func (cfg trainConfig) setup() (*trainSetup, error) {
 			return nil, fmt.Errorf(`eta "t1" needs a start with deficiency margin c > 0 (measured %.4g); give eta as a number`, s.hyp.C)
 		}
 		s.eta, s.etaRule = s.hyp.EtaBound, "t1"
+		if !(s.eta > 0) || math.IsInf(s.eta, 0) {
+			return nil, fmt.Errorf(`eta "t1": Theorem 1's η* = %v at margin c = %.4g is outside float64's range; give eta as a number`, s.eta, s.hyp.C)
+		}
 	} else {
 		s.eta, s.etaRule = cfg.Eta.value, "given"
 	}

@@ -57,6 +57,7 @@ type verifyReport struct {
 	Failed  int         `json:"failed"`
 	Seconds float64     `json:"seconds"`
 	Results []verifyRow `json:"results"`
+	Core    coreResult  `json:"core"` // the core self-check (core.go), run before the claims
 }
 
 func cmdVerify(args []string, stdout, stderr io.Writer) error {
@@ -131,10 +132,13 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	defer restore()
 
 	rep := verifyReport{Seed: *seed, Checks: *checks, Short: *short, Impl: impl.Name(), Claims: claimIDs(props), Passed: true}
+	rep.Core = runCore(*seed)
+	rep.Passed = rep.Core.Passed
 	var tw *tableWriter
 	if !*asJSON {
 		fmt.Fprintf(stdout, "dlnverify verify: %d claim checks (%s), impl %s, %d rapid checks each%s, seed %d\n",
 			len(props), strings.Join(rep.Claims, " "), impl.Name(), *checks, map[bool]string{true: " (short: ÷5)", false: ""}[*short], *seed)
+		fmt.Fprintln(stdout, rep.Core.text())
 		tw = newTableWriter(stdout, props)
 		tw.header()
 	}
@@ -187,6 +191,9 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 			}
 			extra += " --impl " + shellQuote(*implName)
 			fmt.Fprintf(stdout, "    replay: dlnverify verify --claims %s --seed %d --checks %d%s\n", r.ID, *seed, *checks, extra)
+		}
+		if !rep.Core.Passed {
+			fmt.Fprintf(stdout, "\nFAIL core self-check: %s\n    replay: dlnverify verify --seed %d (or go test ./internal/selfcheck/)\n", rep.Core.Detail, *seed)
 		}
 		fmt.Fprintf(stdout, "\n%d passed, %d failed of %d checks in %.1fs; seed %d\n",
 			len(rep.Results)-rep.Failed, rep.Failed, len(rep.Results), rep.Seconds, *seed)

@@ -1,10 +1,16 @@
 package selfcheck
 
 import (
+	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/dlnverify/dlnverify/model"
 )
 
 func TestPublicAgreesWithReferences(t *testing.T) {
@@ -38,4 +44,51 @@ func TestReferencesManySeeds(t *testing.T) {
 			t.Errorf("seed %d: %v\nreplay: DLNVERIFY_SELFCHECK_SEED=%d DLNVERIFY_SELFCHECK_SEEDS=1 go test ./internal/selfcheck/ -run TestReferencesManySeeds", seed, f, seed)
 		}
 	}
+}
+
+func TestCore(t *testing.T) {
+	r := Core(20190501)
+	if !r.OK() {
+		t.Fatalf("core self-check failed: %s", r.Summary())
+	}
+	t.Logf("%s in %v", r.Summary(), r.Elapsed)
+}
+
+// TestCoreSeesStaleState: Core's differential run fails on a stepper that
+// keeps a stale Φ (state kept between calls).
+func TestCoreSeesStaleState(t *testing.T) {
+	s := &stale{f: model.NewFast(), seen: map[string]*mat.Dense{}}
+	rng := model.NewRand(1)
+	f := s
+	bad := 0
+	for round := 0; round < 2; round++ {
+		for _, dims := range CoreShapes[:6] {
+			n, _ := model.Gaussian(dims, 0.5, rng)
+			phi := model.GaussianMatrix(dims[len(dims)-1], dims[0], 1, rng)
+			if _, msg := CompareStep(f, n, plainMatrix{phi}); msg != "" {
+				bad++
+				if !strings.Contains(msg, "tier") {
+					t.Fatalf("caught for another reason: %s", msg)
+				}
+			}
+		}
+	}
+	if bad == 0 {
+		t.Fatal("stale-Φ stepper not caught")
+	}
+}
+
+type stale struct {
+	f    *model.Fast
+	seen map[string]*mat.Dense
+}
+
+func (s *stale) Name() string { return "stale(bug)" }
+func (s *stale) Step(n *model.Net, phi mat.Matrix, eta float64) (float64, error) {
+	k := fmt.Sprint(n.Dims())
+	if c, ok := s.seen[k]; ok {
+		return s.f.Step(n, c, eta)
+	}
+	s.seen[k] = mat.DenseCopyOf(phi)
+	return s.f.Step(n, phi, eta)
 }
