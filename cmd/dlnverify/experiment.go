@@ -101,7 +101,7 @@ func cmdFig1(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		if r, _ := dt.Phi.Dims(); r != 1 {
-			return fmt.Errorf("Figure 1 is scalar regression (d_N = 1), but --data gives %d label columns", r)
+			return fmt.Errorf("fig1 is scalar regression (d_N = 1), but --data gives %d label columns", r)
 		}
 		cfg.Phi, report = dt.Phi, &dt.Report
 		source = fmt.Sprintf("%s (m=%d, d_0=%d, ‖Λ_yx‖_F=%.4g before scaling, κ=%.4g after)", dt.Report.File, dt.Report.Examples, dt.Report.Rank, dt.Report.LyxNorm, dt.Report.Kappa)
