@@ -87,9 +87,20 @@ func TestSpeculationIsExact(t *testing.T) {
 			}
 		}
 	}
-	for s := 0; s < 20; s++ { // interleaved: every call misses
+	for s := 0; s < 20; s++ { // two trajectories in turn: two streams
 		check("interleaved a", a, ra, phiA, 0.01)
 		check("interleaved b", b, rb, phiB, 0.01)
+	}
+	// More trajectories in turn than Streams: streams are evicted and restarted.
+	var many, refs []*model.Net
+	for i := 0; i < extstep.Streams+2; i++ {
+		n, _ := randNet(r, []int{3, 4, 2})
+		many, refs = append(many, n), append(refs, n.Clone())
+	}
+	for s := 0; s < 30; s++ {
+		for i := range many {
+			check("round robin", many[i], refs[i], phiA, 0.02)
+		}
 	}
 	before := p.Stats()
 	for s := 0; s < 1000; s++ {

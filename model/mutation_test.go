@@ -248,13 +248,14 @@ func TestMutationRunAccounting(t *testing.T) {
 		return n
 	}
 	// η = 3: w ← −2w, ℓ(t) = 50·4^t: 50, 200, 800, 3200 > 1000 at t = 3,
-	// so the run stops after the step from t = 3, holding W(4) = 160.
+	// so the run stops at t = 3 without stepping from it, holding W(3) = −80.
 	n := scalar(10)
 	res, err := model.Run(model.Reference{}, n, phi, model.RunConfig{Eta: 3, MaxSteps: 100, DivergeAbove: 1000})
 	require.NoError(t, err)
 	require.Equal(t, model.StatusDiverged, res.Status)
-	require.Equal(t, 4, res.Steps)
-	require.Equal(t, 160.0, n.Layer(1).At(0, 0))
+	require.Equal(t, 3, res.Steps)
+	require.Equal(t, 3200.0, res.FinalLoss)
+	require.Equal(t, -80.0, n.Layer(1).At(0, 0))
 	// DivergeAbove is "exceeds": ℓ(0) = 50 equal to it is not divergence.
 	res, err = model.Run(model.Reference{}, scalar(10), phi, model.RunConfig{Eta: 0.5, MaxSteps: 2, DivergeAbove: 50})
 	require.NoError(t, err)
@@ -302,12 +303,16 @@ func TestMutationRunAccounting(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, model.StatusMaxSteps, res.Status)
 	require.Equal(t, 3, res.Steps)
-	// ℓ(1) = 12.5 = ε exactly: the hit is step 1 (≤), after two steps.
-	res, err = model.Run(model.Reference{}, scalar(10), phi, model.RunConfig{Eta: 0.5, MaxSteps: 10, Epsilon: 12.5})
+	// ℓ(1) = 12.5 = ε exactly: the hit is step 1 (≤), and the run stops
+	// there holding W(1) = 5.
+	n = scalar(10)
+	res, err = model.Run(model.Reference{}, n, phi, model.RunConfig{Eta: 0.5, MaxSteps: 10, Epsilon: 12.5})
 	require.NoError(t, err)
 	require.Equal(t, model.StatusConverged, res.Status)
 	require.Equal(t, 1, res.HitStep)
-	require.Equal(t, 2, res.Steps)
+	require.Equal(t, 1, res.Steps)
+	require.Equal(t, 12.5, res.FinalLoss)
+	require.Equal(t, 5.0, n.Layer(1).At(0, 0))
 	// ε reached exactly at the last step, seen only after the loop.
 	res, err = model.Run(model.Reference{}, scalar(10), phi, model.RunConfig{Eta: 0.5, MaxSteps: 2, Epsilon: 50.0 / 16})
 	require.NoError(t, err)

@@ -78,7 +78,7 @@ func a1Narrow(impl model.Stepper, st *Stats, o a1Options) func(*rapid.T) {
 			}
 			w := n.Product()
 			m, d := productScale(n)
-			tol := MeasureTol(m+phiF, d, N)
+			tol := TiersFor(impl).MeasureTol(m+phiF, d, N)
 			if sm := linalg.SigmaMin(w); !(sm <= tol) {
 				t.Fatalf("A1 violated at t=%d: σ_min(W_{1:N}) = %.6g > 0 (tol %.3g) with a hidden width below min(d_0, d_N): %v", s, sm, tol, dims)
 			}

@@ -58,7 +58,7 @@ func l1Descent(impl model.Stepper, st *Stats, K int) func(*rapid.T) {
 		start := time.Now()
 		for s := 0; s < K; s++ {
 			sm := linalg.SigmaMin(w)
-			tol := LossTol(n, cs.Hyp.PhiF, l)
+			tol := TiersFor(impl).LossTol(n, cs.Hyp.PhiF, l)
 			stepOrFail(t, impl, n, cs.Phi, cs.Eta, s)
 			w = n.Product()
 			next := model.LossOf(w, cs.Phi)

@@ -167,9 +167,10 @@ const (
 
 // t2LossTol is the rounding allowance when comparing losses along a
 // trajectory: the loss ½‖W − Φ‖² is formed from a d_0-term sum of
-// products of size ‖Φ‖², so a few·d_0 ulps of ‖Φ‖² bound its error.
-func t2LossTol(phiNorm float64, d0 int) float64 {
-	return 8 * float64(d0) * 2.220446049250313e-16 * phiNorm * phiNorm
+// products of size ‖Φ‖², so a few·d_0 ulps of ‖Φ‖² bound its error; u is
+// the unit round-off of the tiers in use (TiersFor).
+func t2LossTol(u, phiNorm float64, d0 int) float64 {
+	return 8 * float64(d0) * u * phiNorm * phiNorm
 }
 
 type probT2GDConfig struct {
@@ -221,7 +222,7 @@ func probT2GDCheck(cfg probT2GDConfig) func(model.Stepper, *Stats) func(*rapid.T
 			if err != nil {
 				t.Fatalf("%s: %v", impl.Name(), err)
 			}
-			tol := t2LossTol(phiNorm, d0)
+			tol := t2LossTol(TiersFor(impl).U, phiNorm, d0)
 			rate1 := eta * math.Pow(cm, 2*(nf-1)/nf)
 			rate2 := eta * math.Pow(phiNorm/2, 2*(nf-1)/nf)
 			prev, env1 := l0, l0

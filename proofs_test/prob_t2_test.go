@@ -15,12 +15,13 @@ import (
 func TestT2_MarginWithConstantProbability(t *testing.T) { probRun(t, model.Reference{}) }
 
 func TestT2_GDConvergesFromMarginStarts(t *testing.T) {
-	for _, impl := range implementations() {
+	for _, impl := range implementations(t) {
 		t.Run(impl.Name(), func(t *testing.T) {
 			p, _ := Lookup("TestT2_GDConvergesFromMarginStarts")
 			st := NewStats()
 			start := time.Now()
 			rapid.Check(t, p.Check(impl, st))
+			requirePeerAlive(t, impl)
 			tried, valid, _ := st.Counts()
 			cs := st.recordedBatches()
 			most, total := 0, 0

@@ -24,11 +24,12 @@ func runRegistered(t *testing.T) {
 	if !ok {
 		t.Fatalf("no registered property named %s", t.Name())
 	}
-	for _, impl := range implementations() {
+	for _, impl := range implementations(t) {
 		t.Run(impl.Name(), func(t *testing.T) {
 			st := NewStats()
 			start := time.Now()
 			rapid.Check(t, p.Check(impl, st))
+			requirePeerAlive(t, impl)
 			logStats(t, p, st, time.Since(start))
 			_, valid, worst := st.Counts()
 			if valid < p.MinValid {

@@ -93,7 +93,7 @@ func s1Whitened(impl model.Stepper, st *Stats, o s1Options) func(*rapid.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", impl.Name(), err)
 			}
-			if tol := LossTol(g.Net, phiF, l) + scale(n); !(math.Abs(rep-l) <= tol) {
+			if tol := TiersFor(impl).LossTol(g.Net, phiF, l) + scale(n); !(math.Abs(rep-l) <= tol) {
 				t.Fatalf("S1: %s reported ℓ(%d) = %.17g, measured %.17g", impl.Name(), s, rep, l)
 			}
 		}

@@ -73,7 +73,7 @@ func t1FullHorizon(impl model.Stepper, st *Stats, budget int) func(*rapid.T) {
 		st.Add("steps", float64(h.Horizon))
 		st.Add("seconds", time.Since(start).Seconds())
 		l := lossOf(n, h.Phi)
-		tol := LossTol(n, h.Hyp.PhiF, l)
+		tol := TiersFor(impl).LossTol(n, h.Hyp.PhiF, l)
 		st.Slack((h.Eps + tol - l) / h.Eps) // within the asserted rounding allowance
 		st.Add("decades", h.Decades)
 		if !(l <= h.Eps+tol) {

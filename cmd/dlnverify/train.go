@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -226,86 +227,32 @@ func (o *optInt) Set(s string) error {
 	return nil
 }
 
-// run trains s.net in place.
+// flowTol is train's error tolerance for gradient flow (model.FlowConfig.Tol):
+// a local error of at most 1e-10 per unit time relative to max(1, ‖W‖_F),
+// with --dt the largest RK4 step.
+const flowTol = 1e-10
+
+// run trains s.net in place with the one run loop (model.RunContext, or
+// model.RunFlow for --flow): the same rules and statuses for GD and flow.
+// With epsilon > 0 the run continues after the first hit so that the
+// status says whether the loss stayed below epsilon (converged) or rose
+// again (hit-then-rose).
 func (s *trainSetup) run(prog progress) (model.Result, error) {
-	if s.flow {
-		return s.runFlow(prog)
-	}
-	every := max(1, s.steps/100)
-	ps := &progressStepper{Stepper: s.impl, every: every, report: prog.update}
-	res, err := model.Run(ps, s.net, s.phi, model.RunConfig{
-		Eta: s.eta, MaxSteps: s.steps, Epsilon: s.epsilon, Stride: s.stride, Measure: invariants.Measure,
-	})
-	prog.done()
-	return res, err
-}
-
-// runFlow integrates gradient flow for time steps·η in chunks of stride·η
-// (one chunk of the whole time when stride is 0), recording after each
-// chunk. Step t of the trajectory is time τ = t·η, so GD and flow runs are
-// on the same axis. The status rules are Run's: converged at the first
-// record with loss ≤ epsilon, diverged when the state leaves the finite
-// range or the loss exceeds 1e12·max(ℓ(0), 1).
-func (s *trainSetup) runFlow(prog progress) (model.Result, error) {
 	defer prog.done()
-	l0, err := model.Loss(s.net, s.phi)
-	if err != nil {
-		return model.Result{}, err
-	}
-	res := model.Result{InitialLoss: l0, HitStep: -1}
-	record := func(t int, loss float64) {
-		rec := model.Record{Step: t, Loss: loss}
-		invariants.Measure(s.net, s.phi, &rec)
-		res.Trajectory = append(res.Trajectory, rec)
-	}
-	record(0, l0)
-	limit := 1e12 * math.Max(l0, 1)
-	chunk := s.stride
-	if chunk == 0 {
-		chunk = max(s.steps, 1)
-	}
-	res.Status = model.StatusMaxSteps
-	if s.epsilon > 0 && l0 <= s.epsilon {
-		res.Status, res.HitStep = model.StatusConverged, 0
-	}
-	t := 0
-	for res.Status == model.StatusMaxSteps && t < s.steps {
-		k := min(chunk, s.steps-t)
-		ferr := model.Flow(s.net, s.phi, model.FlowConfig{Time: float64(k) * s.eta, Dt: s.dt})
-		t += k
-		l, _ := model.Loss(s.net, s.phi)
-		switch {
-		case ferr != nil || !(l <= limit):
-			res.Status = model.StatusDiverged
-			if math.IsNaN(l) {
-				l = math.Inf(1)
+	every := max(1, s.steps/100)
+	cfg := model.RunConfig{
+		Eta: s.eta, MaxSteps: s.steps, Epsilon: s.epsilon, Continue: true, Stride: s.stride, Measure: invariants.Measure,
+		Observe: func(t int, loss float64, _ *model.Net) bool {
+			if t > 0 && t%every == 0 {
+				prog.update(t, loss)
 			}
-		case s.epsilon > 0 && l <= s.epsilon:
-			res.Status, res.HitStep = model.StatusConverged, t
-		}
-		record(t, l)
-		prog.update(t, l)
+			return false
+		},
 	}
-	res.Steps = t
-	res.FinalLoss = res.Trajectory[len(res.Trajectory)-1].Loss
-	return res, nil
-}
-
-// progressStepper reports progress every `every` steps; it does not touch
-// the numerics.
-type progressStepper struct {
-	model.Stepper
-	t, every int
-	report   func(t int, loss float64)
-}
-
-func (p *progressStepper) Step(n *model.Net, phi mat.Matrix, eta float64) (float64, error) {
-	l, err := p.Stepper.Step(n, phi, eta)
-	p.t++
-	if p.t%p.every == 0 {
-		p.report(p.t, l)
+	if s.flow {
+		return model.RunFlow(context.Background(), s.net, s.phi, cfg, model.FlowConfig{Dt: s.dt, Tol: flowTol})
 	}
-	return l, err
+	return model.RunContext(context.Background(), s.impl, s.net, s.phi, cfg)
 }
 
 // progress shows how far a run is: a bar on a terminal, plain lines
@@ -413,13 +360,14 @@ type trainResult struct {
 	N              int                    `json:"N"`
 	Dims           []int                  `json:"dims"`
 	Eta            report.Float           `json:"eta"`
-	EtaRule        string                 `json:"eta_rule"` // "given" or "t1"
-	Dt             report.Float           `json:"dt,omitempty"`
+	EtaRule        string                 `json:"eta_rule"`           // "given" or "t1"
+	Dt             report.Float           `json:"dt,omitempty"`       // flow: the largest RK4 step
+	FlowTol        report.Float           `json:"flow_tol,omitempty"` // flow: model.FlowConfig.Tol
 	Steps          int                    `json:"steps"`
 	Epsilon        report.Float           `json:"epsilon"`
 	Status         model.Status           `json:"status"`
 	StepsRun       int                    `json:"steps_run"`
-	HitStep        int                    `json:"hit_step"`
+	HitStep        int                    `json:"first_hit_step"` // first t with ℓ(t) ≤ ε; −1 if none
 	InitialLoss    report.Float           `json:"initial_loss"`
 	FinalLoss      report.Float           `json:"final_loss"`
 	FinalImbalance report.Float           `json:"final_imbalance"`
@@ -452,7 +400,7 @@ func (s *trainSetup) result(res model.Result, elapsed time.Duration) trainResult
 		Steps: s.steps, Epsilon: report.Float(s.epsilon), Status: res.Status, StepsRun: res.Steps, HitStep: res.HitStep,
 		InitialLoss: report.Float(res.InitialLoss), FinalLoss: report.Float(res.FinalLoss), Seconds: elapsed.Seconds()}
 	if s.flow {
-		out.Method, out.Impl, out.Dt = "flow", "", report.Float(s.dt)
+		out.Method, out.Impl, out.Dt, out.FlowTol = "flow", "", report.Float(s.dt), flowTol
 	}
 	var fin model.Record
 	invariants.Measure(s.net, s.phi, &fin)
@@ -494,7 +442,7 @@ func (r trainResult) print(w io.Writer) {
 	h := r.Theorem1
 	method := "GD (" + r.Impl + ")"
 	if r.Method == "flow" {
-		method = fmt.Sprintf("gradient flow (RK4, dt %.4g; step t is time t·η)", float64(r.Dt))
+		method = fmt.Sprintf("gradient flow (RK4, steps ≤ %.4g, error ≤ %.3g per unit time; step t is time t·η)", float64(r.Dt), float64(r.FlowTol))
 	}
 	fmt.Fprintf(w, "%s: N = %d, dims %v, η = %.6g (%s), %d steps\n", method, r.N, r.Dims, float64(r.Eta), r.EtaRule, r.Steps)
 	fmt.Fprintf(w, "Theorem 1 at the start (‖Φ‖_F = %.6g, σ_min(Φ) = %.6g):\n", float64(h.PhiF), float64(h.SigmaMinPhi))

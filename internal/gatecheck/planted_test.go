@@ -106,6 +106,15 @@ var plantedFaults = []plantedFault{
 		Run:  []string{"TestPublicAgreesWithReferences"},
 	},
 	{
+		Name: "stale-phi-copy",
+		What: "Fast copies a non-*mat.Dense Φ only when its buffer is first allocated, then reuses the stale copy (issue 18's instance)",
+		File: "model/fast.go",
+		Old:  "if ws.phi.Data == nil {\n\t\t\tws.phi = newGeneral(dN, d0)\n\t\t}\n\t\tfor i := 0; i < dN; i++ {",
+		New:  "fresh := ws.phi.Data == nil\n\t\tif fresh {\n\t\t\tws.phi = newGeneral(dN, d0)\n\t\t}\n\t\tfor i := 0; fresh && i < dN; i++ {",
+		Pkgs: []string{"./model/", "./internal/selfcheck/"},
+		Run:  []string{"TestFastReuseAcrossShapesTargetsAndTypes", "TestFastReuseRandomOrder", "TestCore"},
+	},
+	{
 		Name: "whitening-without-scaling",
 		What: "model.WhitenData returns X = V_rᵀ (orthonormal rows) without the √m that makes XXᵀ/m = I",
 		File: "model/whiten.go",

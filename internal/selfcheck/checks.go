@@ -125,6 +125,9 @@ func checkGolden(c *checker, im Impl, g *golden) {
 		c.at(MEta, cs, routeGold).safe(func() {
 			c.near("EtaBound", im.EtaBound(b.C, b.N, b.PhiF), b.Eta, tierRel(8)*b.Eta)
 		})
+		c.at(MRate, cs, routeGold).safe(func() {
+			c.near("Rate(1e-4, c, N)", im.Rate(1e-4, b.C, b.N), b.Rate, tierRel(3)*b.Rate)
+		})
 		d, dm := refDeltaBoundMag(b.C, b.N, b.PhiF)
 		c.at(MDelta, cs, "log-domain reference vs golden").near("refDeltaBound", d, b.Delta, tierLog(dm)*b.Delta)
 		e, em := refEtaBoundMag(b.C, b.N, b.PhiF)
@@ -147,6 +150,20 @@ func checkGolden(c *checker, im Impl, g *golden) {
 		c.at(ML6Nu, cs, routeGold).safe(func() {
 			c.near("L6Nu", im.L6Nu(b.X, b.N), b.L6Nu, tierRel(6)*b.L6Nu)
 		})
+	}
+	for _, r := range g.Residual {
+		phi := dense(r.Phi)
+		d := len(phi)
+		diff := newDense(d, d)
+		for i := range phi {
+			for k := range phi[i] {
+				diff[i][k] = phi[i][k] - eye(d)[i][k]
+			}
+		}
+		ref := 1 - 2*frob(diff)
+		tol := 2 * gamma(d*d+4) * (1 + 2*frob(diff))
+		c.at(MResidual, r.Name, routeGold).safe(func() { c.near("ResidualMargin", im.ResidualMargin(phi.mat()), r.C, tol) })
+		c.at(MResidual, r.Name, routeRef).safe(func() { c.near("ResidualMargin", im.ResidualMargin(phi.mat()), ref, tol) })
 	}
 	for _, w := range g.Whiten {
 		checkWhiten(c, im, w.Name, dense(w.X), dense(w.Y), dense(w.Gram), dense(w.YC), w.PhiSV, w.Kappa)
