@@ -16,9 +16,6 @@ import (
 // dependent, so the data cannot be whitened to Λ_xx = I_{d_x}.
 var ErrSingularCovariance = errors.New("model: the input features are linearly dependent after centring, so the data cannot be whitened")
 
-// eps64 is the unit round-off of float64 (2^−53 rounds to 1 ± 2^−52).
-const eps64 = 0x1p-52
-
 // WhitenOptions tune WhitenData. The zero value is the default: refuse
 // rank-deficient data, report Φ = Λ_yx unscaled.
 type WhitenOptions struct {
@@ -183,7 +180,7 @@ func WhitenData(xRaw, yRaw mat.Matrix, opt WhitenOptions) (Whitened, error) {
 		for k := 0; k < m; k++ {
 			rawMax = math.Max(rawMax, math.Abs(xRaw.At(i, k)))
 		}
-		if !(s > fm*eps64*rawMax) {
+		if !(s > fm*linalg.MachEps*rawMax) {
 			if !opt.ReduceRank {
 				return Whitened{}, &DependentFeaturesError{Rank: -1, InputDim: dx, Examples: m, Names: []string{name(i)}, Coeffs: []float64{1}, Constant: true}
 			}
@@ -203,7 +200,7 @@ func WhitenData(xRaw, yRaw mat.Matrix, opt WhitenOptions) (Whitened, error) {
 		return Whitened{}, fmt.Errorf("model: the SVD of the centred, scaled inputs did not converge")
 	}
 	sv := svd.Values(nil) // decreasing, min(d_x, m) of them
-	tol := float64(max(m, dx)) * eps64
+	tol := float64(max(m, dx)) * linalg.MachEps
 	r := 0
 	for _, s := range sv {
 		if s > tol*sv[0] {
@@ -282,7 +279,7 @@ func WhitenData(xRaw, yRaw mat.Matrix, opt WhitenOptions) (Whitened, error) {
 		lxx.Set(i, i, lxx.At(i, i)-1)
 	}
 	w.ResidualXX = maxAbsDense(&lxx)
-	w.TolXX = 2 * float64(max(m, dx)) * eps64
+	w.TolXX = 2 * float64(max(m, dx)) * linalg.MachEps
 	var dyx mat.Dense
 	dyx.Sub(&lyx, &phiMap)
 	w.ResidualYX = maxAbsDense(&dyx)
@@ -290,7 +287,7 @@ func WhitenData(xRaw, yRaw mat.Matrix, opt WhitenOptions) (Whitened, error) {
 	for i := 0; i < dy; i++ {
 		yRMS = math.Max(yRMS, rms(yc.RawRowView(i)))
 	}
-	w.TolYX = 4 * float64(max(m, dx)) * (1 + math.Sqrt(float64(dx))) * eps64 * (sv[0] / sv[r-1]) * yRMS
+	w.TolYX = 4 * float64(max(m, dx)) * (1 + math.Sqrt(float64(dx))) * linalg.MachEps * (sv[0] / sv[r-1]) * yRMS
 	if !(w.ResidualXX <= w.TolXX) || !(w.ResidualYX <= w.TolYX) {
 		return Whitened{}, fmt.Errorf("model: whitening residuals max|XXᵀ/m − I| = %.3g (tolerance %.3g), max|YXᵀ/m − Φ′| = %.3g (tolerance %.3g) exceed their bounds", w.ResidualXX, w.TolXX, w.ResidualYX, w.TolYX)
 	}

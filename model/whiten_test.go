@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -144,7 +145,7 @@ func checkFit(t *testing.T, c fitCase, w model.Whitened) {
 	_, m := c.x.Dims()
 	got := lxxResidual(w.X)
 	require.LessOrEqual(t, got, w.TolXX, "XXᵀ/m − I (independent loop)")
-	require.InDelta(t, w.ResidualXX, got, 4*eps*float64(m), "reported residual agrees with the loop")
+	require.InDelta(t, w.ResidualXX, got, 4*linalg.MachEps*float64(m), "reported residual agrees with the loop")
 	require.LessOrEqual(t, w.ResidualXX, 1e-12, "issue 13: whitened to ≤ 1e-12")
 	require.LessOrEqual(t, w.ResidualYX, w.TolYX)
 	var fit mat.Dense
@@ -160,7 +161,7 @@ func checkFit(t *testing.T, c fitCase, w model.Whitened) {
 		worst = math.Max(worst, math.Abs(fit.At(0, k)-c.yhat[k]))
 	}
 	require.LessOrEqual(t, worst, tol, "Φ·X_w = ŷ (rms y = %g)", yr)
-	require.InDelta(t, c.kappa, w.Kappa, 4*float64(m)*eps*yr*yr+tol*yr, "κ")
+	require.InDelta(t, c.kappa, w.Kappa, 4*float64(m)*linalg.MachEps*yr*yr+tol*yr, "κ")
 }
 
 // Years and cents: independent, correlation 0.0566 (condition number 1.12
@@ -272,7 +273,7 @@ func TestWhitenFewerRowsThanFeatures(t *testing.T) {
 // singular value ratio ≈ s/2; with m = 1000 the tolerance is 2.2e-13.
 func TestWhitenRankThreshold(t *testing.T) {
 	m := 1000
-	tol := float64(m) * eps
+	tol := float64(m) * linalg.MachEps
 	for _, c := range []struct {
 		ratio float64
 		ok    bool
@@ -363,7 +364,7 @@ func TestWhitenGasEthanol(t *testing.T) {
 	want := mat.Norm(&qty, 2) / math.Sqrt(float64(m))
 	// Both routes are backward stable on Z; ‖Λ_yx‖ is a projection norm,
 	// whose relative error is bounded by the same ε·max(m,d_x)·cond as TolYX.
-	require.InEpsilon(t, want, w.LyxNorm, 2*float64(m)*eps/w.SigmaMin, "‖Λ_yx‖_F: QR %v vs SVD %v", want, w.LyxNorm)
+	require.InEpsilon(t, want, w.LyxNorm, 2*float64(m)*linalg.MachEps/w.SigmaMin, "‖Λ_yx‖_F: QR %v vs SVD %v", want, w.LyxNorm)
 	t.Logf("gas-ethanol: m = %d, d_x = %d, σ_max/σ_min = %.3g, max|XXᵀ/m − I| = %.2g (tol %.2g), max|YXᵀ/m − Φ′| = %.2g (tol %.2g), ‖Λ_yx‖_F = %.6g (QR %.6g), κ = %.6g",
 		m, dx, 1/w.SigmaMin, w.ResidualXX, w.TolXX, w.ResidualYX, w.TolYX, w.LyxNorm, want, w.Kappa)
 }
