@@ -50,13 +50,14 @@ func TestExecPeerFaults(t *testing.T) {
 		requirePeerFault(t, c.want, "falsify", "--searches", "drop-step", "--checks", "20", "--seed", "1", "--impl", impl)
 	}
 	requireUsageError(t, "handshake: peer exited (exit status 127)", "verify", "--claims", "G1", "--impl", "exec:/nonexistent/peer")
+	requireUsageError(t, "external steppers are for verify, train and falsify", "experiment", "fig1", "--quick", "--impl", "exec:true")
 }
 
 // TestExecPeerPasses: a correct peer (model.Reference served over the
 // protocol) passes the GD claims and trains.
 func TestExecPeerPasses(t *testing.T) {
 	impl := "exec:" + testpeer.Command("ok")
-	stdout, stderr, code := runCLI(t, "verify", "--claims", "G1,S2,L1", "--checks", "20", "--seed", "3", "--impl", impl)
+	stdout, stderr, code := runCLI(t, "verify", "--claims", "G1,S2,S3", "--checks", "20", "--seed", "3", "--impl", impl)
 	if code != 0 || !strings.Contains(stdout, "impl exec:testpeer-ok") {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
