@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"pgregory.net/rapid"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/internal/rapidtb"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
@@ -48,7 +49,7 @@ func checkCL5Hypotheses(t interface {
 	for i := 0; i < c.D; i++ {
 		shifted.Set(i, i, shifted.At(i, i)+c.Lambda)
 	}
-	if s := invariants.SigmaMin(shifted); !(s <= 64*float64(c.D)*unitRoundoff*math.Max(1, invariants.Frobenius(c.Phi))) {
+	if s := invariants.SigmaMin(shifted); !(s <= 64*float64(c.D)*linalg.UnitRoundoff*math.Max(1, invariants.Frobenius(c.Phi))) {
 		t.Fatalf("−λ = %g is not an eigenvalue of Φ (σ_min(Φ + λI) = %g)", -c.Lambda, s)
 	}
 }

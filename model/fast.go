@@ -350,7 +350,7 @@ func (ws *fastWS) stepThinOutput(ph blas64.General, eta float64) (float64, error
 	if err != nil || ws.hold(loss) {
 		return loss, err
 	}
-	// Sweep j = 1..N with R_j = E W_{1:j−1}ᵀ.
+	// Sweep j = 1..N with R_j = E W_{1:j−1}ᵀ (fused per row when d_N = 1).
 	rj := ws.e
 	for j := 1; j <= N; j++ {
 		wj := ws.w[j-1]
@@ -359,6 +359,13 @@ func (ws *fastWS) stepThinOutput(ph blas64.General, eta float64) (float64, error
 			break
 		}
 		next := shaped(ws.carry[j%2], r, d[j])
+		if r == 1 {
+			// One pass over W_j's rows does both: R_{j+1}[i] = W_j[i,:]·R_j
+			// with the old row, then W_j[i,:] −= η A_j[i] R_j.
+			rowsDotAxpy(-eta, left(j).Data, rj.Data[:d[j-1]], wj.Data, wj.Stride, next.Data[:d[j]])
+			rj = next
+			continue
+		}
 		gemm(false, true, 1, rj, wj, false, next, ws.scratch) // R_{j+1} = R_j W_jᵀ (old W_j)
 		gemm(true, false, -eta, left(j), rj, true, wj, ws.scratch)
 		rj = next

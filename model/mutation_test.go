@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/dlnverify/dlnverify/internal/gatecheck"
+	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -189,7 +190,7 @@ func TestMutationPerturbImbalanceLarge(t *testing.T) {
 	for _, d := range []float64{10, 1e3, 1e5} {
 		p, err := model.PerturbImbalance(n, d, model.NewRand(4))
 		require.NoError(t, err, "δ = %g", d)
-		require.InEpsilon(t, d, model.ImbalanceOf(p), 1e-9)
+		require.InEpsilon(t, d, invariants.Imbalance(p), 1e-9)
 	}
 }
 

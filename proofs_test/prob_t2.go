@@ -33,6 +33,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/dlnverify/dlnverify/internal/gen"
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/internal/stat"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
@@ -68,7 +69,7 @@ func T2Horizon(eta, s float64, d0, N int, phiNorm, eps float64) float64 {
 // have entries of size ‖A‖^{2/N}, each formed from an SVD (backward error a
 // few ulps times the size) and a d_0-term product; 64·d_0 ulps covers both.
 func probT2BalanceTol(aNorm float64, d0, N int) float64 {
-	return 64 * float64(d0) * 2.220446049250313e-16 * math.Pow(aNorm, 2/float64(N))
+	return 64 * float64(d0) * linalg.MachEps * math.Pow(aNorm, 2/float64(N))
 }
 
 type probT2Config struct {

@@ -191,12 +191,6 @@ for N in [1, 2, 3, 7]:
                              "l6_bound": f(dpow(2, 1 / n) * dpow(x, 2 / n)),  # 2^{1/N} C^{2/N}
                              "l6_nu": f(dpow(x, 2 / n) / (30 * n * n))})      # C^{2/N} / (30 N^2)
 
-# R1's residual margin c = 1 - 2 ||Phi - I||_F, and the rate eta c^{2(N-1)/N}
-residual = []
-for name, d in [("d1", 1), ("d2", 2), ("d3", 3)]:
-    phi = np.eye(d) + frac(d, d) / 16
-    residual.append({"name": name, "phi": mat(phi), "c": float(1 - 2 * np.linalg.norm(phi - np.eye(d), 'fro'))})
-
 # ---- whitening: rotation-invariant outputs -------------------------------
 whitens = []
 for name, dx, dy, m, scales in [("dx1-m5", 1, 1, 5, [3.0]), ("dx3-dy2-m7", 3, 2, 7, [1.0, 1.0, 1.0]),
@@ -218,6 +212,12 @@ for name, dx, dy, m, scales in [("dx1-m5", 1, 1, 5, [3.0]), ("dx3-dy2-m7", 3, 2,
     kappa = 0.5 * np.trace(yc @ yc.T / m) - 0.5 * np.linalg.norm(phi, 'fro') ** 2
     whitens.append({"name": name, "x": mat(x), "y": mat(y), "gram": mat(gram), "y_centred": mat(yc),
                     "phi_singular_values": [float(v) for v in sv], "kappa": float(kappa)})
+
+# ---- R1's residual margin c = 1 - 2 ||Phi - I||_F, and the rate eta c^{2(N-1)/N}
+residual = []
+for name, d in [("d1", 1), ("d2", 2), ("d3", 3)]:
+    phi = np.eye(d) + frac(d, d) / 16
+    residual.append({"name": name, "phi": mat(phi), "c": float(1 - 2 * np.linalg.norm(phi - np.eye(d), 'fro'))})
 
 body = {"nets": nets, "singular_values": svals, "sympow": sympows, "pw": pws, "bounds": bounds,
         "horizons": horizons, "layer_bounds": layer_bounds, "whiten": whitens,

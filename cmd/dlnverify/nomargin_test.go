@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/dlnverify/dlnverify/internal/linalg"
 )
 
 // The right values below come from math/big by hand in
@@ -13,9 +15,9 @@ import (
 // 2.3627422551368098e-183; the tier is that test's 4u·(8 + Σ|p ln x|).
 const (
 	etaTiny      = 1.2885018406068379e207
-	etaTinyTol   = 4 * 0x1p-53 * (8 + 10.0/3*math.Ln2 + 4.0/3*160*math.Ln10)
+	etaTinyTol   = 4 * linalg.UnitRoundoff * (8 + 10.0/3*math.Ln2 + 4.0/3*160*math.Ln10)
 	etaHuge      = 2.3627422551368098e-183
-	etaHugeTol   = 4 * 0x1p-53 * (8 + 3.75*math.Ln2 + 1.75*100*math.Ln10)
+	etaHugeTol   = 4 * linalg.UnitRoundoff * (8 + 3.75*math.Ln2 + 1.75*100*math.Ln10)
 	noMarginText = "undefined (no margin c > 0)"
 )
 

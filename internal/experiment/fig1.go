@@ -11,6 +11,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -201,7 +202,7 @@ func train(ctx context.Context, st model.Stepper, n *model.Net, phi mat.Matrix, 
 	pHalf := 0.0 // alignment ⟨W_{1:N}, Φ⟩ at the previous check
 	Nf := float64(n.N())
 	// A loss "increase" within 64 ulps is rounding on a flat plateau.
-	const monoTol = 64 * 0x1p-52
+	const monoTol = 64 * linalg.MachEps
 	abort := ""
 	observe := func(t int, lt float64, n *model.Net) bool {
 		if t == 0 {

@@ -71,7 +71,7 @@ func TestS3RotationInvarianceTrajectories(t *testing.T) {
 				// point); each step adds O(d_0·eps64) relative error to the
 				// weights, so K steps allow K·d_0·eps64 relative to the loss
 				// scale max(ℓ(0), 1).
-				tol := float64(steps*128) * 0x1p-52 * math.Max(a[0], 1)
+				tol := float64(steps*128) * linalg.MachEps * math.Max(a[0], 1)
 				worst := 0.0
 				for i := range a {
 					worst = math.Max(worst, math.Abs(a[i]-b[i]))
@@ -111,7 +111,7 @@ func TestS3BalancedInitCommutesWithRotation(t *testing.T) {
 		require.NoError(t, err)
 		la := lossTrajectory(t, model.NewFast(), n1, phi, 0.1, 500)
 		lb := lossTrajectory(t, model.NewFast(), n2, &phiQ, 0.1, 500)
-		tol := float64(500*128) * 0x1p-52 * math.Max(la[0], 1)
+		tol := float64(500*128) * linalg.MachEps * math.Max(la[0], 1)
 		worst := 0.0
 		for i := range la {
 			worst = math.Max(worst, math.Abs(la[i]-lb[i]))
@@ -314,7 +314,7 @@ func TestFig1CSVPath(t *testing.T) {
 		w := model.GaussianMatrix(1, dx, 0.5, rng)
 		// Whitening and the moments are O(dx·m·eps64)-accurate relative to
 		// the loss scale.
-		tol := float64(dx*m) * 0x1p-52 * (1 + wd.DataLoss(w))
+		tol := float64(dx*m) * linalg.MachEps * (1 + wd.DataLoss(w))
 		require.InDelta(t, wd.DataLoss(w), model.LossOf(w, dt.Phi)+dt.Kappa, tol)
 	}
 

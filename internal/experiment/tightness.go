@@ -102,7 +102,7 @@ func TightnessCase(seed uint64, i int) (*model.Net, *mat.Dense, float64, error) 
 		return nil, nil, 0, err
 	}
 	phi.Scale(1/mat.Norm(phi, 2), phi)
-	smin := linalg.SigmaMin(phi)
+	smin := invariants.SigmaMin(phi)
 	c := (0.3 + 0.5*rng.Float64()) * smin
 	e := model.GaussianMatrix(dN, d0, 1, rng)
 	e.Scale((smin-c)/mat.Norm(e, 2), e)
