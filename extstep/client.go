@@ -14,6 +14,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -30,9 +31,10 @@ const (
 )
 
 // Unit round-offs a peer can declare: the machine epsilon of its floating
-// point type (the convention of proofs_test.Unit, 2⁻⁵² for float64).
+// point type (linalg.MachEps = ε_mach = 2⁻⁵² for float64, the unit the
+// proofs_test tiers are written in; the unit round-off proper is half of it).
 const (
-	UnitFloat64 = 0x1p-52
+	UnitFloat64 = linalg.MachEps
 	UnitFloat32 = 0x1p-23
 )
 

@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/dlnverify/dlnverify/extstep"
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/internal/testpeer"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -64,7 +65,7 @@ func start(t *testing.T, cmd string, o extstep.Options) *extstep.Peer {
 // served by few requests.
 func TestSpeculationIsExact(t *testing.T) {
 	p := start(t, testpeer.Command("ok"), extstep.Options{})
-	if p.Name() != "exec:testpeer-ok" || p.Bits() != 64 || p.UnitRoundoff() != 0x1p-52 {
+	if p.Name() != "exec:testpeer-ok" || p.Bits() != 64 || p.UnitRoundoff() != linalg.MachEps {
 		t.Fatalf("handshake: name %q bits %d unit %g", p.Name(), p.Bits(), p.UnitRoundoff())
 	}
 	r := rand.New(rand.NewPCG(3, 4))

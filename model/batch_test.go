@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -50,7 +51,7 @@ func batchDiff(dims []int, lanes int, base uint64, T int, diverge map[int]bool) 
 			return nil, nil, err
 		}
 		l := &batchLane{x: x, x0: x.Clone(), phi: phi, diverge: diverge[q]}
-		l.gamma = float64(N*dmax+2) * unitRoundoff / (1 - float64(N*dmax+2)*unitRoundoff) / unitRoundoff
+		l.gamma = float64(N*dmax+2) * linalg.UnitRoundoff / (1 - float64(N*dmax+2)*linalg.UnitRoundoff) / linalg.UnitRoundoff
 		_, m0 := paramNorm(x)
 		l0, err := model.Loss(x, phi)
 		if err != nil {
@@ -105,8 +106,8 @@ func batchDiff(dims []int, lanes int, base uint64, T int, diverge map[int]bool) 
 			H := hessianBound(N, l.maxM, l.maxE)
 			G := math.Sqrt(float64(N)) * math.Pow(l.maxM, float64(N-1)) * l.maxE
 			tolW := diffTolerance(t, l.st.eta, H, l.maxP, G, l.gamma)
-			evalErr := l.maxE*l.gamma*unitRoundoff*math.Pow(l.maxM, float64(N)) +
-				float64(dims[0]*dims[N]+1)*unitRoundoff*lx
+			evalErr := l.maxE*l.gamma*linalg.UnitRoundoff*math.Pow(l.maxM, float64(N)) +
+				float64(dims[0]*dims[N]+1)*linalg.UnitRoundoff*lx
 			tolL := G*tolW + 2*evalErr
 			l.st.checkedLos++
 			if r := math.Abs(lx-ly) / tolL; !(r <= l.st.worstL) {

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/blas/blas64"
+
+	"github.com/dlnverify/dlnverify/internal/linalg"
 )
 
 // TestFastKernels checks the vector kernels (assembly where available)
@@ -25,7 +27,7 @@ func TestFastKernels(t *testing.T) {
 		axpy(0.7, x[:n], y)
 		axpyGo(0.7, x[:n], y2)
 		for i := range y {
-			if math.Abs(y[i]-y2[i]) > 2*0x1p-53*(math.Abs(y2[i])+0.7*math.Abs(x[i])) {
+			if math.Abs(y[i]-y2[i]) > 2*linalg.UnitRoundoff*(math.Abs(y2[i])+0.7*math.Abs(x[i])) {
 				t.Fatalf("axpy n=%d i=%d: %v vs %v", n, i, y[i], y2[i])
 			}
 		}
@@ -33,7 +35,7 @@ func TestFastKernels(t *testing.T) {
 		for i := 0; i < n; i++ {
 			abs += math.Abs(x[i] * y[i])
 		}
-		if d := math.Abs(dot(x[:n], y) - dotGo(x[:n], y)); d > 2*float64(n+1)*0x1p-53*abs {
+		if d := math.Abs(dot(x[:n], y) - dotGo(x[:n], y)); d > 2*float64(n+1)*linalg.UnitRoundoff*abs {
 			t.Fatalf("dot n=%d: differs by %g", n, d)
 		}
 	}
@@ -86,7 +88,7 @@ func TestFastKernels(t *testing.T) {
 							if add {
 								want += c0[i*c.Stride+j]
 							}
-							tol := 2*float64(k+2)*0x1p-53*(0.5*abs) + 0x1p-52*math.Abs(want)
+							tol := 2*float64(k+2)*linalg.UnitRoundoff*(0.5*abs) + linalg.MachEps*math.Abs(want)
 							if got := c.Data[i*c.Stride+j]; math.Abs(got-want) > tol {
 								t.Fatalf("gemm %v tA=%v tB=%v add=%v [%d,%d]: %v want %v", sz, tA, tB, add, i, j, got, want)
 							}
@@ -166,7 +168,7 @@ func TestFastMicroKernels(t *testing.T) {
 							if add {
 								want += c0[i*ldc+j]
 							}
-							tol := 2*float64(k+2)*0x1p-53*(0.75*abs) + 0x1p-52*math.Abs(want)
+							tol := 2*float64(k+2)*linalg.UnitRoundoff*(0.75*abs) + linalg.MachEps*math.Abs(want)
 							if got := c[i*ldc+j]; math.Abs(got-want) > tol {
 								t.Fatalf("%s k=%d tA=%v add=%v [%d,%d]: %v want %v", tc.name, k, tA, add, i, j, got, want)
 							}
@@ -197,7 +199,7 @@ func TestFastMicroKernels(t *testing.T) {
 				if i < n {
 					xi = x[i]
 				}
-				if math.Abs(y[i]-y2[i]) > 0x1p-52*(math.Abs(y2[i])+1.5*math.Abs(xi)) {
+				if math.Abs(y[i]-y2[i]) > linalg.MachEps*(math.Abs(y2[i])+1.5*math.Abs(xi)) {
 					t.Fatalf("axpyAVX2 n=%d [%d]: %v want %v", n, i, y[i], y2[i])
 				}
 			}
@@ -205,7 +207,7 @@ func TestFastMicroKernels(t *testing.T) {
 			for i, v := range x {
 				abs += math.Abs(v * y[i])
 			}
-			if got := dotAVX2(x, y); math.Abs(got-want) > 2*float64(n+1)*0x1p-53*abs+1e-300 {
+			if got := dotAVX2(x, y); math.Abs(got-want) > 2*float64(n+1)*linalg.UnitRoundoff*abs+1e-300 {
 				t.Fatalf("dotAVX2 n=%d: %v want %v", n, got, want)
 			}
 		}

@@ -37,7 +37,7 @@ type c1Options struct {
 // L¹(R) ≥ σ_min(Φ)²/2 − MeasureTol, with equality (to MeasureTol) for the
 // truncated SVD of Φ.
 func C1MarginBoundsSigmaMin(impl model.Stepper, st *Stats) func(*rapid.T) {
-	return c1Margin(st, c1Options{sigmaOfPhi: linalg.SigmaMin})
+	return c1Margin(st, c1Options{sigmaOfPhi: invariants.SigmaMin})
 }
 
 func c1Margin(st *Stats, o c1Options) func(*rapid.T) {
@@ -72,7 +72,7 @@ func c1Margin(st *Stats, o c1Options) func(*rapid.T) {
 		var w2 mat.Dense
 		w2.Scale(s*mat.Norm(&dw, 2), e)
 		w2.Add(&w2, phi)
-		if got := linalg.SigmaMin(&w2); !(got >= c-tol) {
+		if got := invariants.SigmaMin(&w2); !(got >= c-tol) {
 			t.Fatalf("C1 violated: σ_min(W′) = %.12g < c = %.12g with ‖W′ − Φ‖_F = %.6g ≤ ‖W − Φ‖_F = %.6g", got, c, s*mat.Norm(&dw, 2), mat.Norm(&dw, 2))
 		}
 		half := sm * sm / 2

@@ -7,7 +7,6 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/dlnverify/dlnverify/internal/gen"
-	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -60,7 +59,7 @@ func l2Invariants(impl model.Stepper, st *Stats, K int) func(*rapid.T) {
 				}
 			}
 			l = next
-			if imb, tol := model.ImbalanceOf(n), TiersFor(impl).ImbalanceTol(n); !(imb <= 2*deltaStar+tol) {
+			if imb, tol := invariants.Imbalance(n), TiersFor(impl).ImbalanceTol(n); !(imb <= 2*deltaStar+tol) {
 				t.Fatalf("L2 A(t) violated at t=%d: imbalance %.6g > 2δ* = %.6g (tol %.3g)", s, imb, 2*deltaStar, tol)
 			} else {
 				worst = math.Min(worst, (2*deltaStar-imb)/(2*deltaStar))
@@ -74,7 +73,7 @@ func l2Invariants(impl model.Stepper, st *Stats, K int) func(*rapid.T) {
 			if m := smPhi - e; !(m >= c-mtol) {
 				t.Fatalf("L2 violated at t=%d: margin %.17g < c = %.17g (tol %.3g)", s, m, c, mtol)
 			}
-			if sm := linalg.SigmaMin(w); !(sm >= c-mtol) {
+			if sm := invariants.SigmaMin(w); !(sm >= c-mtol) {
 				t.Fatalf("L2 violated at t=%d: σ_min(W) = %.17g < c = %.17g (tol %.3g)", s, sm, c, mtol)
 			}
 		}

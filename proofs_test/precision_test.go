@@ -6,6 +6,8 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"pgregory.net/rapid"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
+	"github.com/dlnverify/dlnverify/internal/rapidtb"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -37,7 +39,7 @@ func (s roundedStepper) UnitRoundoff() float64 {
 	if s.declare {
 		return declaredUnit
 	}
-	return Unit
+	return linalg.MachEps
 }
 
 // TestTiersScaleWithDeclaredPrecision: the tiers are linear in u and
@@ -49,8 +51,8 @@ func TestTiersScaleWithDeclaredPrecision(t *testing.T) {
 	if TiersFor(model.Reference{}) != Float64 || TiersFor(roundedStepper{declare: true}).U != declaredUnit {
 		t.Fatalf("TiersFor: reference %v, float32 %v", TiersFor(model.Reference{}), TiersFor(roundedStepper{declare: true}))
 	}
-	if got := (Tiers{U: declaredUnit}).MeasureTol(3, 4, 2) / MeasureTol(3, 4, 2); got != declaredUnit/Unit {
-		t.Fatalf("MeasureTol scales by %g, want %g", got, declaredUnit/Unit)
+	if got := (Tiers{U: declaredUnit}).MeasureTol(3, 4, 2) / MeasureTol(3, 4, 2); got != declaredUnit/linalg.MachEps {
+		t.Fatalf("MeasureTol scales by %g, want %g", got, declaredUnit/linalg.MachEps)
 	}
 	for _, name := range []string{"TestG1_ImbalanceChangesByEtaSquared", "TestS2_GradientMatchesFiniteDifferences"} {
 		p, ok := Lookup(name)
@@ -64,7 +66,7 @@ func TestTiersScaleWithDeclaredPrecision(t *testing.T) {
 			// G1 case in five has an η² term above it (informative, valid), so
 			// the short budget (20 tests) needs the repetition to meet MinValid
 			// for every seed (expected 36 valid of 200, MinValid 8).
-			rapid.Check(t, func(rt *rapid.T) {
+			rapidtb.CheckT(t, func(rt *rapid.T) {
 				for range 10 {
 					prop(rt)
 				}

@@ -73,7 +73,7 @@ func s1Whitened(impl model.Stepper, st *Stats, o s1Options) func(*rapid.T) {
 		kappa := o.kappa(mom)
 		scale := func(n *model.Net) float64 {
 			f := invariants.Frobenius(n.Product()) + phiF + noise + 1
-			return Safety * Unit * float64(m+max(dx, g.Dims[g.N])) * f * f
+			return Safety * linalg.MachEps * float64(m+max(dx, g.Dims[g.N])) * f * f
 		}
 		if !(math.Abs(kappa-0.5*noise*noise) <= scale(g.Net)) {
 			t.Fatalf("S1 violated: κ = %.17g, expected ½noise² = %.17g", kappa, 0.5*noise*noise)

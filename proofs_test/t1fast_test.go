@@ -23,8 +23,6 @@ import (
 	proofs "github.com/dlnverify/dlnverify/proofs_test"
 )
 
-const unitRoundoff = 0x1p-53
-
 // t1FastBudget caps T(ε) per case. Scalar-end cases (min(d_0, d_N) = 1) at
 // c/σ_min(Φ) ≥ 0.8 need ≲ 3.2·10⁶ steps for three decades at N = 3; the
 // min(d_0, d_N) = 2 cases need more (c/‖Φ‖_F ≤ 1/√2) and often exceed it.
@@ -124,10 +122,10 @@ func buildT1Case(dims []int, r int, q, scale float64, decades int, seed uint64) 
 		cs.layerB = math.Max(cs.layerB, math.Sqrt(rank)*invariants.SpectralBound(N, phiF))
 	}
 	n := float64(N)
-	gamma := float64(N*maxInt(dims)+2) * unitRoundoff
+	gamma := float64(N*maxInt(dims)+2) * linalg.UnitRoundoff
 	cs.evalSqrt = math.Sqrt2 * gamma * math.Pow(cs.layerB, n)
-	cs.evalLin = float64(dims[0]*dims[N]+1) * unitRoundoff
-	cs.stepSqrt = math.Sqrt2 * n * math.Pow(cs.layerB, n) * unitRoundoff
+	cs.evalLin = float64(dims[0]*dims[N]+1) * linalg.UnitRoundoff
+	cs.stepSqrt = math.Sqrt2 * n * math.Pow(cs.layerB, n) * linalg.UnitRoundoff
 	return cs
 }
 

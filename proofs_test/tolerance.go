@@ -5,6 +5,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -14,32 +15,31 @@ import (
 // case, multiplied by Safety. None is a free knob: a property that needs
 // more than its tier has found something.
 //
-// Notation: u = the unit round-off (Unit, the float64 machine epsilon, or
-// an external stepper's declared one: Tiers); d = the largest width;
+// Notation: u = the unit of the tiers: linalg.MachEps, float64's machine
+// epsilon ε_mach = 2⁻⁵² = twice the unit round-off 2⁻⁵³
+// (linalg.UnitRoundoff), a safe upper bound of the round-off of every
+// gonum/BLAS operation used here; or an external stepper's declared one
+// (Tiers); d = the largest width;
 // M = Π_j ‖W_j‖_F bounds the entries' magnitudes |W_N|⋯|W_1| of the
 // end-to-end product in Frobenius norm.
-
-// Unit is the float64 machine epsilon 2⁻⁵², an upper bound for the unit
-// round-off of every gonum/BLAS operation used here.
-const Unit = 0x1p-52
 
 // Tiers are the tolerance tiers at unit round-off U. Every tier below is a
 // first-order bound linear in u, so an implementation computing in a
 // coarser precision (an external stepper declaring float32, U = 2⁻²³)
-// gets the same derivations with its own u; since U ≥ Unit, the tier also
+// gets the same derivations with its own u; since U ≥ linalg.MachEps, the tier also
 // covers the suite's own float64 measurements. The package-level
 // functions are the float64 tiers (Float64).
 type Tiers struct{ U float64 }
 
-// Float64 are the tiers at Unit.
-var Float64 = Tiers{U: Unit}
+// Float64 are the tiers at linalg.MachEps.
+var Float64 = Tiers{U: linalg.MachEps}
 
 // TiersFor returns the tiers for impl: at the unit round-off it declares
 // (an UnitRoundoff() float64 method, as extstep.Peer has) when that is
-// coarser than Unit, at Unit otherwise.
+// coarser than linalg.MachEps, at linalg.MachEps otherwise.
 func TiersFor(impl model.Stepper) Tiers {
 	if d, ok := impl.(interface{ UnitRoundoff() float64 }); ok {
-		if u := d.UnitRoundoff(); u > Unit {
+		if u := d.UnitRoundoff(); u > linalg.MachEps {
 			return Tiers{U: u}
 		}
 	}
@@ -180,7 +180,7 @@ func (t Tiers) ImpliedGradTol(wAbs, gAbs, eta float64) float64 {
 
 // FracPowTol is the allowance for [S]^p of a symmetric PSD S with largest
 // eigenvalue lmax and smallest eigenvalue above round-off lminPos, computed
-// by an eigendecomposition of a d×d matrix (linalg.SymPow): each
+// by an eigendecomposition of a d×d matrix (invariants.SymPow): each
 // eigenvalue errs by ≤ d·u·lmax, which moves λ^p by ≤ p·λ^{p−1}·d·u·lmax,
 // relatively ≤ p·d·u·lmax/lminPos; eigenvector errors contribute d·u
 // relatively. So FracPowTol = Safety·d·u·(1 + p·lmax/lminPos)·lmax^p.
@@ -207,7 +207,7 @@ func gramSpectrum(sv []float64, d int) (lmax, lminPos float64) {
 		return 0, 0
 	}
 	lmax = sv[0] * sv[0]
-	floor := Safety * float64(d) * Unit * lmax
+	floor := Safety * float64(d) * linalg.MachEps * lmax
 	lminPos = lmax
 	for _, s := range sv {
 		if s*s > floor {

@@ -11,6 +11,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -100,12 +101,13 @@ type Point struct {
 
 // Fig1Result is the whole grid.
 type Fig1Result struct {
-	Config  Fig1Config `json:"-"`
-	Points  []Point    `json:"points"`
-	Impl    string     `json:"impl"`   // the GD implementation's Name()
-	Source  string     `json:"source"` // where Φ came from
-	Workers int        `json:"workers"`
-	Seconds float64    `json:"seconds"`
+	Config  Fig1Config  `json:"-"`
+	Points  []Point     `json:"points"`
+	Impl    string      `json:"impl"`           // the GD implementation's Name()
+	Source  string      `json:"source"`         // where Φ came from
+	Data    *DataReport `json:"data,omitempty"` // how a --data file became Φ
+	Workers int         `json:"workers"`
+	Seconds float64     `json:"seconds"`
 }
 
 func (c *Fig1Config) validate() error {
@@ -201,7 +203,7 @@ func train(ctx context.Context, st model.Stepper, n *model.Net, phi mat.Matrix, 
 	pHalf := 0.0 // alignment ⟨W_{1:N}, Φ⟩ at the previous check
 	Nf := float64(n.N())
 	// A loss "increase" within 64 ulps is rounding on a flat plateau.
-	const monoTol = 64 * 0x1p-52
+	const monoTol = 64 * linalg.MachEps
 	abort := ""
 	observe := func(t int, lt float64, n *model.Net) bool {
 		if t == 0 {

@@ -7,13 +7,14 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/model"
 )
 
 // Tolerance tiers. u is the unit round-off; every tier bounds the
 // difference of two computations of the same exact quantity, each within
 // its own rounding-error bound, so it is twice the bound of one.
-const u = 0x1p-53
+const u = linalg.UnitRoundoff
 
 // gamma is γ_k = k·u/(1 − k·u): a sum of k products, in any order, is
 // within γ_k·Σ|terms| of the exact value (Higham, Accuracy and Stability,
@@ -70,7 +71,7 @@ func tierSymPow(vals []float64, p float64, sf float64) float64 {
 		return 0
 	}
 	top := math.Max(vals[n-1], 0)
-	floor := 4 * 0x1p-52 * float64(n) * top
+	floor := 4 * linalg.MachEps * float64(n) * top
 	lpos := top
 	for _, v := range vals {
 		if v > floor && v < lpos {
