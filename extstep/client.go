@@ -268,6 +268,10 @@ func (p *Peer) UnitRoundoff() float64 {
 	return UnitFloat64
 }
 
+// Pid is the process id of the command: /bin/sh, or the peer itself when
+// the command line starts with exec. It leads the peer's process group.
+func (p *Peer) Pid() int { return p.cmd.Process.Pid }
+
 // Stats returns the traffic counts so far.
 func (p *Peer) Stats() Stats {
 	p.mu.Lock()
