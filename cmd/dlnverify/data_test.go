@@ -121,3 +121,11 @@ func TestPhiFlagOneMeaning(t *testing.T) {
 		t.Fatalf("train --phi inline vs @file: %d %d", c3, c4)
 	}
 }
+
+// The former `fig1 --csv FILE` still works as --data, with a notice.
+func TestFig1CSVAlias(t *testing.T) {
+	_, stderr, code := runCLI(t, "experiment", "fig1", "--csv", "/nonexistent.csv", "--out", t.TempDir())
+	if code != 2 || !strings.Contains(stderr, "--csv is deprecated; use --data /nonexistent.csv") || !strings.Contains(stderr, "/nonexistent.csv: no such file") {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+}
