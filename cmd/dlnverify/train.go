@@ -12,6 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/dlnverify/dlnverify/internal/experiment"
 	"github.com/dlnverify/dlnverify/internal/report"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
@@ -49,12 +52,13 @@ func defaultAFor(phi [][]float64) [][]float64 {
 }
 
 // modelFlags define the start; they cannot be combined with --config.
-var modelFlags = []string{"phi", "dims", "init", "a", "std", "seed", "insert", "imbalance"}
+var modelFlags = []string{"phi", "data", "label", "reduce-rank", "unit-phi", "dims", "init", "a", "std", "seed", "insert", "imbalance"}
 
 func cmdTrain(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("train", "train [--config FILE | model flags] [--eta X|t1] [--steps K] [--flow] [--json] [--plot FILE.png|.svg]")
+	fs := newFlags("train", "train [--config FILE | model flags] [--phi ROWS|@FILE | --data FILE [--label COL] [--unit-phi]] [--eta X|t1] [--steps K] [--flow] [--json] [--plot FILE.png|.svg]")
 	configPath := fs.String("config", "", "JSON configuration file (see docs/cli.md); defines the model, so model flags are not allowed with it")
-	phiS := fs.String("phi", defaultPhi, "target Φ (d_N×d_0) as rows: \"a,b;c,d\"")
+	phiS := fs.String("phi", defaultPhi, phiFlagHelp)
+	data := addDataFlags(fs, true)
 	dimsS := fs.String("dims", "2,2,2,2", "widths d_0,…,d_N")
 	kind := fs.String("init", "balanced", "initialisation: balanced (Procedure 1), gaussian, identity")
 	aS := fs.String("a", "", "balanced: end-to-end matrix A for Procedure 1 as rows (default "+defaultA+" with the default --phi, (1 − σ_min(Φ)/(2‖Φ‖_F))·Φ with a given --phi; unless --std is set)")
@@ -84,6 +88,11 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	}
 
 	var cfg trainConfig
+	var dataRep *experiment.DataReport
+	withData, err := data.given()
+	if err != nil {
+		return err
+	}
 	if *configPath != "" {
 		for _, f := range modelFlags {
 			if fs.wasSet(f) {
@@ -95,17 +104,33 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	} else {
-		phi, err := parseMatrix(*phiS)
-		if err != nil {
-			return fmt.Errorf("--phi: %w", err)
+		var phiM *mat.Dense
+		if withData {
+			if fs.wasSet("phi") {
+				return fmt.Errorf("--phi and --data both define Φ; give one")
+			}
+			dt, err := data.load(false)
+			if err != nil {
+				return err
+			}
+			phiM, dataRep = dt.Phi, &dt.Report
+			if !fs.wasSet("dims") {
+				r, c := phiM.Dims()
+				return fmt.Errorf("--data gives Φ of d_N×d_0 = %d×%d: give the widths with --dims %d,…,%d", r, c, c, r)
+			}
+		} else if phiM, err = parsePhi(*phiS); err != nil {
+			return err
 		}
+		phi := rowsOf(phiM)
 		dims, err := parseInts(*dimsS)
 		if err != nil {
 			return fmt.Errorf("--dims: %w", err)
 		}
 		// Shapes are checked here, in the flags' own words.
 		phiFlag := "--phi"
-		if !fs.wasSet("phi") {
+		if withData {
+			phiFlag = "the Φ of --data"
+		} else if !fs.wasSet("phi") {
 			phiFlag = "the default --phi " + defaultPhi
 		}
 		dimsFlag := "--dims"
@@ -137,6 +162,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 				return fmt.Errorf("--a is %d×%d but %s is %d×%d (A is the start's end-to-end matrix, shaped like Φ)", len(a), len(a[0]), phiFlag, pr, pc)
 			}
 			in.A = a
+		case *kind == "balanced" && in.Std == nil && withData:
+			r, c := phiM.Dims()
+			return fmt.Errorf("--init balanced with --data needs --std (a Gaussian A for Procedure 1) or --a (the default A is 2×2, Φ is %d×%d)", r, c)
 		case *kind == "balanced" && in.Std == nil && !fs.wasSet("phi"):
 			in.A, _ = parseMatrix(defaultA)
 		case *kind == "balanced" && in.Std == nil:
@@ -183,6 +211,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	case isTerminal(stderr):
 		prog = newProgress(stderr, s.steps)
 	}
+	if dataRep != nil && !*asJSON {
+		dataRep.Print(stdout)
+	}
 	if !*asJSON && !*quiet {
 		s.printPlan(stdout)
 	}
@@ -195,6 +226,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	out := s.result(res, time.Since(start))
+	out.Data = dataRep
 	// The report goes out first: a late plot error must not lose it.
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -420,10 +452,11 @@ type trainResult struct {
 	// StabilityLimit is 2/λ_max(∇²L^N) at the start (model.Sharpness):
 	// the classical limit for GD on the local quadratic; null when it
 	// cannot be computed (λ_max ≤ 0, or too many parameters).
-	StabilityLimit report.Float  `json:"stability_limit"`
-	Theorem1       theorem1JSON  `json:"theorem1"`
-	Seconds        float64       `json:"seconds"`
-	Trajectory     []trainRecord `json:"trajectory"`
+	StabilityLimit report.Float           `json:"stability_limit"`
+	Theorem1       theorem1JSON           `json:"theorem1"`
+	Seconds        float64                `json:"seconds"`
+	Trajectory     []trainRecord          `json:"trajectory"`
+	Data           *experiment.DataReport `json:"data,omitempty"` // how --data became Φ (X and Y centred)
 }
 
 // guarantee is T1/L1's bound ℓ(0)(1 − ηc^{2(N−1)/N})^t, NaN without a
