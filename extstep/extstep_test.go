@@ -268,3 +268,28 @@ func numpyPython(t *testing.T) string {
 	t.Skip("no python3 with numpy (apt-get install python3-numpy)")
 	return ""
 }
+
+// TestClose: after Close the peer has exited, Step returns ErrClosed (not
+// a PeerError), and a second Close is harmless.
+func TestClose(t *testing.T) {
+	p, err := extstep.Start(testpeer.Command("ok"), extstep.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, phi := randNet(rand.New(rand.NewPCG(1, 1)), []int{2, 2})
+	if _, err := p.Step(n, phi, 0.1); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Step(n, phi, 0.1); !errors.Is(err, extstep.ErrClosed) || p.Err() != nil {
+		t.Fatalf("after Close: %v, Err %v", err, p.Err())
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(p.Pid(), 0); err == nil {
+		t.Fatal("the peer still runs after Close")
+	}
+}
