@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -61,6 +62,7 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 	eps := fs.Float64("epsilon", 1e-6, "target loss ε for T(ε)")
 	loss0 := fs.Float64("loss0", 0, "initial loss ℓ(0) for T(ε) (default: the largest one margin c allows, ½(σ_min(Φ) − c)²)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	planDims := fs.String("dims", "", "network dims d_0,…,d_N: also print the wall time T(ε) takes at η*, from a measured step rate (model.MeasureStepRate)")
 	if err := fs.parse(args, stdout); err != nil {
 		return err
 	}
@@ -134,13 +136,46 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 	} else {
 		res.Notes = append(res.Notes, "R1 (residual start W_j = I) needs a square Φ")
 	}
+	var dims []int
+	if *planDims != "" {
+		var err error
+		if dims, err = planShape(*planDims, *n, res.PhiDims); err != nil {
+			return err
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
 	res.print(stdout)
+	if dims != nil && res.Theorem1 != nil {
+		return printPlan(stdout, dims, float64(res.Theorem1.Horizon))
+	}
 	return nil
+}
+
+// planShape parses --dims: N+1 positive integers d_0,…,d_N matching Φ.
+func planShape(dimsFlag string, N int, phiDims []int) ([]int, error) {
+	dims, err := parseInts(dimsFlag)
+	if err != nil || len(dims) != N+1 {
+		return nil, fmt.Errorf("--dims %q must be N+1 = %d positive integers d_0,…,d_N", dimsFlag, N+1)
+	}
+	if phiDims != nil && (dims[0] != phiDims[1] || dims[N] != phiDims[0]) {
+		return nil, fmt.Errorf("--dims %v do not match Φ (%d×%d = d_N×d_0)", dims, phiDims[0], phiDims[1])
+	}
+	return dims, nil
+}
+
+// printPlan prints the horizon planner's line for T(ε) = horizon steps on
+// a network of shape dims, from a measured step rate.
+func printPlan(w io.Writer, dims []int, horizon float64) error {
+	rate, err := model.MeasureStepRate(model.NewFast(), dims, 100*time.Millisecond)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "planner (dims %v): T(ε) at η* = %s\n", dims, rate.Summary(horizon))
+	return err
 }
 
 func boundsAt(c float64, N int, phiF, loss0 float64, rule string, eps float64) *boundsAtC {

@@ -141,6 +141,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	case isTerminal(stderr):
 		prog = newProgress(stderr, s.steps)
 	}
+	if !*asJSON && !*quiet {
+		s.printPlan(stdout)
+	}
 	start := time.Now()
 	res, err := s.run(prog)
 	if fault := peerFault(s.impl); fault != nil {
@@ -165,6 +168,30 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "plot written to %s\n", *plotPath)
 	}
 	return nil
+}
+
+// printPlan prints, before a GD run with a model stepper, the horizon
+// planner's line: the measured step rate for the shape and the wall time of
+// T(ε) at this η (or of the run's steps when T(ε) is undefined).
+func (s *trainSetup) printPlan(w io.Writer) {
+	switch s.impl.(type) {
+	case *model.Fast, model.Reference:
+	default:
+		return
+	}
+	if s.flow {
+		return
+	}
+	rate, err := model.MeasureStepRate(s.impl, s.net.Dims(), 50*time.Millisecond)
+	if err != nil {
+		return // a planning estimate only; the run reports its own errors
+	}
+	l0, _ := model.Loss(s.net, s.phi)
+	if h := invariants.Horizon(l0, s.epsilon, s.eta, s.hyp.C, s.hyp.N); s.epsilon > 0 && h >= 0 && !math.IsInf(h, 0) {
+		fmt.Fprintf(w, "planner: T(ε = %.3g) at this η = %s\n", s.epsilon, rate.Summary(h))
+		return
+	}
+	fmt.Fprintf(w, "planner: this run = %s\n", rate.Summary(float64(s.steps)))
 }
 
 func stepperNames() []string {
