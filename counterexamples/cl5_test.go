@@ -106,7 +106,7 @@ func TestCL5_FloorAndLemma18EveryEta(t *testing.T) {
 // asserted and the claim checked for K = 300 steps.
 func TestCL5_AnyEta(t *testing.T) {
 	valid := 0
-	rapid.Check(t, func(rt *rapid.T) {
+	rapidtb.CheckT(t, func(rt *rapid.T) {
 		N := 2 * rapid.IntRange(1, 3).Draw(rt, "halfN")
 		d := rapid.IntRange(1, 5).Draw(rt, "d")
 		seed := uint64(rapid.IntRange(0, 1<<20).Draw(rt, "seed"))
@@ -181,11 +181,8 @@ func TestCL5_PlantedBugs(t *testing.T) {
 	}
 	t.Logf("planted symmetry breaker detected: %s", r.Violation)
 
-	restore, err := noFailFiles() // the planted bug fails by design: keep no fail file
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := rapidtb.Check("TestCL5_PlantedBugs_rapid", func(rt *rapid.T) {
+	// The planted bug fails by design: keep no fail file.
+	rep := rapidtb.CheckWith(rapidtb.WithoutFailFile, "TestCL5_PlantedBugs_rapid", func(rt *rapid.T) {
 		d := rapid.IntRange(2, 4).Draw(rt, "d")
 		c, err := NewCL5(2, d, uint64(rapid.IntRange(1, 100).Draw(rt, "seed")))
 		if err != nil {
@@ -199,7 +196,6 @@ func TestCL5_PlantedBugs(t *testing.T) {
 			rt.Fatalf("%s", r)
 		}
 	})
-	restore()
 	if !rep.Failed {
 		t.Fatal("rapid did not see the planted symmetry breaker")
 	}

@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"pgregory.net/rapid"
 
+	"github.com/dlnverify/dlnverify/internal/rapidtb"
 	"github.com/dlnverify/dlnverify/internal/selfcheck"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -121,7 +122,7 @@ func batchReuse(b batchLike, dims []int, B, rounds int, seed uint64, draw func(w
 // (padding included) and the sequence of Set/Clear/keep per lane; one Batch
 // serves the whole sequence.
 func TestBatchReuseAcrossTargetsAndTypes(t *testing.T) {
-	rapid.Check(t, func(rt *rapid.T) {
+	rapidtb.CheckT(t, func(rt *rapid.T) {
 		dims := rapid.SampledFrom(reuseShapes).Draw(rt, "dims")
 		B := rapid.IntRange(1, 11).Draw(rt, "lanes")
 		b, err := model.NewBatch(dims, B)

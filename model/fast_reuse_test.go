@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"pgregory.net/rapid"
 
+	"github.com/dlnverify/dlnverify/internal/rapidtb"
 	"github.com/dlnverify/dlnverify/internal/selfcheck"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -182,7 +183,7 @@ func TestFastReuseAcrossShapesTargetsAndTypes(t *testing.T) {
 // of 40 steps of one Fast value.
 func TestFastReuseRandomOrder(t *testing.T) {
 	kindsSeen := map[phiKind]int{}
-	rapid.Check(t, func(rt *rapid.T) {
+	rapidtb.CheckT(t, func(rt *rapid.T) {
 		ps := newReuseProblems(rapid.Uint64Range(0, 1<<40).Draw(rt, "seed"))
 		f := model.NewFast()
 		for s := 0; s < 40; s++ {
@@ -278,5 +279,33 @@ func TestFastReuseSeesPlantedStateFaults(t *testing.T) {
 		require.NotEmpty(t, bad, "%s was not caught", bug.Name())
 		require.True(t, strings.Contains(bad, "tier"), "%s caught for another reason: %s", bug.Name(), bad)
 		t.Logf("%s caught: %s", bug.Name(), bad)
+	}
+}
+
+// TestFastStridedPhiPaddingIgnored: Φ given as a view into a larger matrix
+// whose entries outside the view are NaN is a finite target. With an
+// overflowing network (a non-finite loss, a diverged state, not an error)
+// Fast scans Φ for non-finite entries and must look only inside the view,
+// as Reference does.
+func TestFastStridedPhiPaddingIgnored(t *testing.T) {
+	for _, dims := range [][]int{{3, 2, 4}, {4, 2, 3}, {2, 2}} {
+		N := len(dims) - 1
+		big := mat.NewDense(dims[N]+2, dims[0]+3, nil)
+		r, c := big.Dims()
+		for i := range r {
+			for j := range c {
+				big.Set(i, j, math.NaN())
+			}
+		}
+		view := big.Slice(1, 1+dims[N], 1, 1+dims[0]).(*mat.Dense)
+		view.Copy(model.GaussianMatrix(dims[N], dims[0], 1, model.NewRand(2)))
+		n, _, err := randomProblem(dims, 3)
+		require.NoError(t, err)
+		n.Layer(1).Set(0, 0, math.Inf(1))
+		lr, errR := model.Reference{}.Step(n.Clone(), view, 0.1)
+		lf, errF := model.NewFast().Step(n.Clone(), view, 0.1)
+		require.NoError(t, errR, "Reference, dims %v", dims)
+		require.NoError(t, errF, "Fast read outside the Φ view, dims %v", dims)
+		require.Equal(t, math.IsNaN(lr), math.IsNaN(lf), "dims %v: ℓ %v vs %v", dims, lr, lf)
 	}
 }

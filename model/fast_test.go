@@ -203,7 +203,7 @@ func TestFastDifferential(t *testing.T) {
 // with rapid; 2000 steps each, the breadth complement of the 10⁴-step table.
 func TestFastDifferentialRapid(t *testing.T) {
 	cases := 0
-	rapid.Check(t, func(rt *rapid.T) {
+	rapidtb.CheckT(t, func(rt *rapid.T) {
 		N := rapid.IntRange(1, 6).Draw(rt, "N")
 		dims := make([]int, N+1)
 		for i := range dims {

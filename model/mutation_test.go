@@ -51,35 +51,7 @@ func TestMutationWhitenValidation(t *testing.T) {
 	require.ErrorIs(t, err, model.ErrShape, "examples disagree")
 }
 
-// The rank threshold is λ_min ≤ 1e-12·λ_max·d_x. With d_x = 2 and
-// covariance eigenvalues 1 and r, r = 1e-12 is rejected and r = 4e-12 is
-// accepted (threshold 2e-12).
-func TestMutationWhitenRankThreshold(t *testing.T) {
-	// u, v: zero-mean, orthogonal, ‖·‖²/m = 1 over m = 4 examples.
-	u := []float64{1, -1, 1, -1}
-	v := []float64{1, 1, -1, -1}
-	for _, c := range []struct {
-		ratio float64
-		ok    bool
-	}{{1e-12, false}, {4e-12, true}, {1e-6, true}} {
-		s := math.Sqrt(c.ratio)
-		x := mat.NewDense(2, 4, nil)
-		for k := 0; k < 4; k++ {
-			x.Set(0, k, u[k])
-			x.Set(1, k, s*v[k])
-		}
-		w, err := model.Whiten(x, mat.NewDense(1, 4, []float64{1, 2, 3, 4}))
-		if !c.ok {
-			require.ErrorIs(t, err, model.ErrSingularCovariance, "ratio %g", c.ratio)
-			continue
-		}
-		require.NoError(t, err, "ratio %g", c.ratio)
-		require.True(t, mat.EqualApprox(w.Moments().Lxx, mat.NewDiagDense(2, []float64{1, 1}), 1e-3), "ratio %g", c.ratio)
-	}
-	// Constant features: λ_max = 0.
-	_, err := model.Whiten(mat.NewDense(1, 3, []float64{2, 2, 2}), mat.NewDense(1, 3, nil))
-	require.ErrorIs(t, err, model.ErrSingularCovariance)
-}
+// The rank threshold is tested in TestWhitenRankThreshold (whiten_test.go).
 
 func TestMutationReadCSVErrors(t *testing.T) {
 	_, err := model.ReadCSV(strings.NewReader("1,2\nx,3\n"), 1)

@@ -7,6 +7,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/dlnverify/dlnverify/internal/linalg"
+	"github.com/dlnverify/dlnverify/internal/rapidtb"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -65,7 +66,7 @@ func TestTiersScaleWithDeclaredPrecision(t *testing.T) {
 			// G1 case in five has an η² term above it (informative, valid), so
 			// the short budget (20 tests) needs the repetition to meet MinValid
 			// for every seed (expected 36 valid of 200, MinValid 8).
-			rapid.Check(t, func(rt *rapid.T) {
+			rapidtb.CheckT(t, func(rt *rapid.T) {
 				for range 10 {
 					prop(rt)
 				}

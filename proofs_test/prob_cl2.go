@@ -86,6 +86,7 @@ var (
 
 var _ = Register(Property{
 	ID:   "CL2",
+	Kind: MonteCarlo,
 	Name: "BalancedWithHighProbability",
 	Statement: "i.i.d. N(0,s²) layers are δ-balanced with probability ≥ max{0, 1 − 10δ⁻²N s⁴ d_max³} " +
 		"(factor N: the weaker reading; verified-as-reconstructed, R/U); Monte Carlo, one-sided Clopper–Pearson at 1−ProbAlpha()",
@@ -96,6 +97,7 @@ var _ = Register(Property{
 
 var _ = Register(Property{
 	ID:   "CL2",
+	Kind: MonteCarlo,
 	Name: "StrongerReadingNMinus1",
 	Statement: "the same with factor N−1 (the sheet's U alternative, the stronger claim): P(δ-balanced) ≥ " +
 		"max{0, 1 − 10δ⁻²(N−1)s⁴d_max³} (verified-as-reconstructed, U)",

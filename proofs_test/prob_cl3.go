@@ -200,6 +200,7 @@ var (
 
 var _ = Register(Property{
 	ID:   "CL3",
+	Kind: MonteCarlo,
 	Name: "MarginNearHalfAtSmallStd",
 	Statement: "d_N=1, d_0≥20, i.i.d. N(0,s²) layers: P(margin ≥ c) ≥ ½ − f_max(d_0)(c E[1/‖W‖] + E‖W‖/(2‖Φ‖)) → ½ as s→0 " +
 		"with c ∝ s^N, P(margin>0) ≤ ½, margin ≤ ‖W_{1:N}‖ (tested form of a U claim: verified-as-reconstructed)",
@@ -210,6 +211,7 @@ var _ = Register(Property{
 
 var _ = Register(Property{
 	ID:   "CL3",
+	Kind: MonteCarlo,
 	Name: "MarginCollapsesAtLargeStd",
 	Statement: "d_N=1, d_0≥20, i.i.d. N(0,s²) layers: P(margin > 0) ≤ min{½, 2‖Φ‖E[1/‖W_{1:N}‖]} = O(s^{−N}) " +
 		"(tested form of a U claim: verified-as-reconstructed)",

@@ -101,6 +101,7 @@ var probL8 = probL8Config{samples: 600, bound: invariants.L8Bound}
 
 var _ = Register(Property{
 	ID:   "L8",
+	Kind: MonteCarlo,
 	Name: "RotationInvariantMargin",
 	Statement: "d≥20, V rotation-invariant with density, P(‖Φ‖/√(b₂d) ≤ ‖V‖ ≤ ‖Φ‖/√(b₁d)) ≥ 1−ε ⇒ " +
 		"P(margin ‖Φ‖/(b₂d)) ≥ (1−ε)(3−4F(2/√b₁))/2 (R inequality: verified-as-reconstructed); Gaussian and shell radial laws",

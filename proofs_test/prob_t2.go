@@ -288,6 +288,7 @@ var (
 
 var _ = Register(Property{
 	ID:   "T2",
+	Kind: MonteCarlo,
 	Name: "MarginWithConstantProbability",
 	Statement: "d_N=1, d_0≥100, Procedure 1 with A~N(0,s²), s≤‖Φ‖/√(a d_0²), a≥100: P(margin s²d_0/(2‖Φ‖)) ≥ " +
 		"(1−2e^{−d_0/16})(3−4F(2√(2/a)))/2 > 0.25 (proof route V, bounds R: verified-as-reconstructed)",
@@ -298,6 +299,7 @@ var _ = Register(Property{
 
 var _ = Register(Property{
 	ID:   "T2",
+	Kind: MonteCarlo,
 	Name: "GDConvergesFromMarginStarts",
 	Statement: "from sampled T2 starts with margin s²d_0/(2‖Φ‖), GD at η=1/(4N‖Φ‖^{2−2/N}) decreases the loss every step, stays under " +
 		"Theorem 1's envelope at the measured c and at c=‖Φ‖/2 after ℓ≤‖Φ‖²/8, and reaches ℓ≤1e-6‖Φ‖² within 2e4 steps " +

@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/mat"
-	"pgregory.net/rapid"
 
 	"github.com/dlnverify/dlnverify/internal/gen"
+	"github.com/dlnverify/dlnverify/internal/rapidtb"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -20,7 +20,7 @@ func TestT2_GDConvergesFromMarginStarts(t *testing.T) {
 			p, _ := Lookup("TestT2_GDConvergesFromMarginStarts")
 			st := NewStats()
 			start := time.Now()
-			rapid.Check(t, p.Check(impl, st))
+			rapidtb.CheckT(t, p.Check(impl, st))
 			requirePeerAlive(t, impl)
 			tried, valid, _ := st.Counts()
 			cs := st.recordedBatches()

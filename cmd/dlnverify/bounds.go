@@ -14,6 +14,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/experiment"
 	"github.com/dlnverify/dlnverify/internal/report"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
@@ -21,15 +22,16 @@ import (
 
 // boundsResult is what `bounds` computes; --json prints it.
 type boundsResult struct {
-	N           int          `json:"N"`
-	PhiDims     []int        `json:"phi_dims,omitempty"` // rows, columns when Φ was given as a matrix
-	PhiF        report.Float `json:"phi_frobenius"`
-	SigmaMinPhi report.Float `json:"sigma_min_phi"`
-	Epsilon     report.Float `json:"epsilon"`
-	Theorem1    *boundsAtC   `json:"theorem1,omitempty"` // at --c
-	Residual    *residualR1  `json:"residual,omitempty"` // R1, when Φ is a square matrix
-	Notes       []string     `json:"notes,omitempty"`
-	phi         *mat.Dense   // nil when only norms were given
+	N           int                    `json:"N"`
+	PhiDims     []int                  `json:"phi_dims,omitempty"` // rows, columns when Φ was given as a matrix
+	PhiF        report.Float           `json:"phi_frobenius"`
+	SigmaMinPhi report.Float           `json:"sigma_min_phi"`
+	Epsilon     report.Float           `json:"epsilon"`
+	Theorem1    *boundsAtC             `json:"theorem1,omitempty"` // at --c
+	Residual    *residualR1            `json:"residual,omitempty"` // R1, when Φ is a square matrix
+	Notes       []string               `json:"notes,omitempty"`
+	Data        *experiment.DataReport `json:"data,omitempty"` // how --data became Φ (X and Y centred)
+	phi         *mat.Dense             // nil when only norms were given
 }
 
 // boundsAtC is Theorem 1 at margin c.
@@ -53,8 +55,9 @@ type residualR1 struct {
 }
 
 func cmdBounds(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bounds", "bounds (--phi FILE | --phi-norm X --sigma-min Y) --N N [--c C] [--epsilon E] [--loss0 L] [--json]")
-	phiPath := fs.String("phi", "", "file holding Φ: JSON rows [[…],[…]] or CSV (one row per line)")
+	fs := newFlags("bounds", "bounds (--phi ROWS|@FILE | --data FILE [--label COL] [--unit-phi] | --phi-norm X --sigma-min Y) --N N [--c C] [--epsilon E] [--loss0 L] [--json]")
+	phiS := fs.String("phi", "", phiFlagHelp)
+	data := addDataFlags(fs, true)
 	phiNorm := fs.Float64("phi-norm", 0, "‖Φ‖_F (instead of --phi)")
 	sigmaMin := fs.Float64("sigma-min", 0, "σ_min(Φ) (instead of --phi)")
 	n := fs.Int("N", 0, "depth N ≥ 1 (required)")
@@ -76,12 +79,28 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--epsilon = %v must be a finite positive number", *eps)
 	}
 	res := boundsResult{N: *n, Epsilon: report.Float(*eps)}
+	withData, err := data.given()
+	if err != nil {
+		return err
+	}
+	given := 0
+	for _, g := range []bool{*phiS != "", withData, fs.wasSet("phi-norm") || fs.wasSet("sigma-min")} {
+		if g {
+			given++
+		}
+	}
 	switch {
-	case *phiPath != "" && (fs.wasSet("phi-norm") || fs.wasSet("sigma-min")):
-		return fmt.Errorf("give Φ either as --phi FILE or as --phi-norm and --sigma-min, not both")
-	case *phiPath != "":
-		phi, err := readPhi(*phiPath)
-		if err != nil {
+	case given > 1:
+		return fmt.Errorf("give Φ one way: --phi ROWS|@FILE, --data FILE, or --phi-norm and --sigma-min, not both")
+	case *phiS != "" || withData:
+		var phi *mat.Dense
+		if withData {
+			dt, err := data.load(false)
+			if err != nil {
+				return err
+			}
+			phi, res.Data = dt.Phi, &dt.Report
+		} else if phi, err = parsePhi(*phiS); err != nil {
 			return err
 		}
 		res.phi = phi
@@ -100,7 +119,7 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 		}
 		res.PhiF, res.SigmaMinPhi = report.Float(*phiNorm), report.Float(*sigmaMin)
 	default:
-		return fmt.Errorf("missing Φ: give --phi FILE, or --phi-norm and --sigma-min")
+		return fmt.Errorf("missing Φ: give --phi ROWS|@FILE, --data FILE, or --phi-norm and --sigma-min")
 	}
 	phiF, smin := float64(res.PhiF), float64(res.SigmaMinPhi)
 	if !(phiF > 0) {
@@ -123,7 +142,7 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 		}
 		res.Theorem1 = boundsAt(*c, *n, phiF, l0, rule, *eps)
 	} else if !square {
-		return fmt.Errorf("missing --c (the deficiency margin); without it only R1 applies, which needs a square Φ given with --phi")
+		return fmt.Errorf("missing --c (the deficiency margin); without it only R1 applies, which needs a square Φ given with --phi or --data")
 	}
 	if square {
 		dist := (1 - invariants.ResidualMargin(res.phi)) / 2
@@ -132,7 +151,7 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 		r1.Bounds = boundsAt(1-2*dist, *n, phiF, 0.5*dist*dist, "residual ½‖Φ − I‖²_F", *eps)
 		res.Residual = r1
 	} else if res.phi == nil {
-		res.Notes = append(res.Notes, "R1 (residual start W_j = I) needs Φ itself: give --phi FILE with a square Φ")
+		res.Notes = append(res.Notes, "R1 (residual start W_j = I) needs Φ itself: give a square Φ with --phi")
 	} else {
 		res.Notes = append(res.Notes, "R1 (residual start W_j = I) needs a square Φ")
 	}
@@ -147,6 +166,9 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
+	}
+	if res.Data != nil {
+		res.Data.Print(stdout)
 	}
 	res.print(stdout)
 	if dims != nil && res.Theorem1 != nil {

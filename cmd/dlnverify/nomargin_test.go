@@ -104,11 +104,11 @@ func TestNoMarginNoBound(t *testing.T) {
 
 	// bounds: R1 at Φ = 2I has c = 1 − 2‖Φ − I‖_F = 1 − 2√2 < 0.
 	far := writeFile(t, "far.json", `[[2, 0], [0, 2]]`)
-	out, _, _ := runCLI(t, "bounds", "--phi", far, "--N", "2")
+	out, _, _ := runCLI(t, "bounds", "--phi", "@"+far, "--N", "2")
 	if !strings.Contains(out, "δ*, η*, rate and T(ε): undefined (no margin c > 0)") {
 		t.Fatalf("bounds text:\n%s", out)
 	}
-	js, _, _ := runCLI(t, "bounds", "--phi", far, "--N", "2", "--json")
+	js, _, _ := runCLI(t, "bounds", "--phi", "@"+far, "--N", "2", "--json")
 	var br struct {
 		Residual struct {
 			Bounds map[string]json.RawMessage `json:"bounds"`

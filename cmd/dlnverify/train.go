@@ -12,6 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/dlnverify/dlnverify/internal/experiment"
 	"github.com/dlnverify/dlnverify/internal/report"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
@@ -26,12 +29,13 @@ const (
 )
 
 // modelFlags define the start; they cannot be combined with --config.
-var modelFlags = []string{"phi", "dims", "init", "a", "std", "seed", "insert", "imbalance"}
+var modelFlags = []string{"phi", "data", "label", "reduce-rank", "unit-phi", "dims", "init", "a", "std", "seed", "insert", "imbalance"}
 
 func cmdTrain(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("train", "train [--config FILE | model flags] [--eta X|t1] [--steps K] [--flow] [--json] [--plot FILE.png|.svg]")
+	fs := newFlags("train", "train [--config FILE | model flags] [--phi ROWS|@FILE | --data FILE [--label COL] [--unit-phi]] [--eta X|t1] [--steps K] [--flow] [--json] [--plot FILE.png|.svg]")
 	configPath := fs.String("config", "", "JSON configuration file (see docs/cli.md); defines the model, so model flags are not allowed with it")
-	phiS := fs.String("phi", defaultPhi, "target Φ (d_N×d_0) as rows: \"a,b;c,d\"")
+	phiS := fs.String("phi", defaultPhi, phiFlagHelp)
+	data := addDataFlags(fs, true)
 	dimsS := fs.String("dims", "2,2,2,2", "widths d_0,…,d_N")
 	kind := fs.String("init", "balanced", "initialisation: balanced (Procedure 1), gaussian, identity")
 	aS := fs.String("a", "", "balanced: end-to-end matrix A for Procedure 1 as rows (default "+defaultA+" unless --std is set)")
@@ -61,6 +65,11 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	}
 
 	var cfg trainConfig
+	var dataRep *experiment.DataReport
+	withData, err := data.given()
+	if err != nil {
+		return err
+	}
 	if *configPath != "" {
 		for _, f := range modelFlags {
 			if fs.wasSet(f) {
@@ -72,10 +81,24 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	} else {
-		phi, err := parseMatrix(*phiS)
-		if err != nil {
-			return fmt.Errorf("--phi: %w", err)
+		var phiM *mat.Dense
+		if withData {
+			if fs.wasSet("phi") {
+				return fmt.Errorf("--phi and --data both define Φ; give one")
+			}
+			dt, err := data.load(false)
+			if err != nil {
+				return err
+			}
+			phiM, dataRep = dt.Phi, &dt.Report
+			if !fs.wasSet("dims") {
+				r, c := phiM.Dims()
+				return fmt.Errorf("--data gives Φ of d_N×d_0 = %d×%d: give the widths with --dims %d,…,%d", r, c, c, r)
+			}
+		} else if phiM, err = parsePhi(*phiS); err != nil {
+			return err
 		}
+		phi := rowsOf(phiM)
 		dims, err := parseInts(*dimsS)
 		if err != nil {
 			return fmt.Errorf("--dims: %w", err)
@@ -98,6 +121,10 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 			}
 			in.A = a
 		case *kind == "balanced" && in.Std == nil:
+			if withData {
+				r, c := phiM.Dims()
+				return fmt.Errorf("--init balanced with --data needs --std (a Gaussian A for Procedure 1) or --a (the default A is 2×2, Φ is %d×%d)", r, c)
+			}
 			in.A, _ = parseMatrix(defaultA)
 		}
 		if *kind == "identity" && !fs.wasSet("seed") {
@@ -141,6 +168,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	case isTerminal(stderr):
 		prog = newProgress(stderr, s.steps)
 	}
+	if dataRep != nil && !*asJSON {
+		dataRep.Print(stdout)
+	}
 	if !*asJSON && !*quiet {
 		s.printPlan(stdout)
 	}
@@ -153,6 +183,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	out := s.result(res, time.Since(start))
+	out.Data = dataRep
 	if *plotPath != "" {
 		if err := writePlot(*plotPath, out); err != nil {
 			return err
@@ -351,29 +382,30 @@ type theorem1JSON struct {
 
 // trainResult is the JSON result of train (docs/cli.md).
 type trainResult struct {
-	Method         string        `json:"method"` // "gd" or "flow"
-	Impl           string        `json:"impl,omitempty"`
-	N              int           `json:"N"`
-	Dims           []int         `json:"dims"`
-	Eta            report.Float  `json:"eta"`
-	EtaRule        string        `json:"eta_rule"`           // "given" or "t1"
-	Dt             report.Float  `json:"dt,omitempty"`       // flow: the largest RK4 step
-	FlowTol        report.Float  `json:"flow_tol,omitempty"` // flow: model.FlowConfig.Tol
-	Steps          int           `json:"steps"`
-	Epsilon        report.Float  `json:"epsilon"`
-	Status         model.Status  `json:"status"`
-	StepsRun       int           `json:"steps_run"`
-	HitStep        int           `json:"first_hit_step"` // first t with ℓ(t) ≤ ε; −1 if none
-	InitialLoss    report.Float  `json:"initial_loss"`
-	FinalLoss      report.Float  `json:"final_loss"`
-	FinalImbalance report.Float  `json:"final_imbalance"`
-	FinalMargin    report.Float  `json:"final_margin"`
-	FinalSigmaMin  report.Float  `json:"final_sigma_min"`
-	Guarantee      report.Float  `json:"t1_guarantee"` // T1/L1 bound at steps_run; null without a margin
-	GuaranteeMet   bool          `json:"t1_guarantee_met"`
-	Theorem1       theorem1JSON  `json:"theorem1"`
-	Seconds        float64       `json:"seconds"`
-	Trajectory     []trainRecord `json:"trajectory"`
+	Method         string                 `json:"method"` // "gd" or "flow"
+	Impl           string                 `json:"impl,omitempty"`
+	N              int                    `json:"N"`
+	Dims           []int                  `json:"dims"`
+	Eta            report.Float           `json:"eta"`
+	EtaRule        string                 `json:"eta_rule"`           // "given" or "t1"
+	Dt             report.Float           `json:"dt,omitempty"`       // flow: the largest RK4 step
+	FlowTol        report.Float           `json:"flow_tol,omitempty"` // flow: model.FlowConfig.Tol
+	Steps          int                    `json:"steps"`
+	Epsilon        report.Float           `json:"epsilon"`
+	Status         model.Status           `json:"status"`
+	StepsRun       int                    `json:"steps_run"`
+	HitStep        int                    `json:"first_hit_step"` // first t with ℓ(t) ≤ ε; −1 if none
+	InitialLoss    report.Float           `json:"initial_loss"`
+	FinalLoss      report.Float           `json:"final_loss"`
+	FinalImbalance report.Float           `json:"final_imbalance"`
+	FinalMargin    report.Float           `json:"final_margin"`
+	FinalSigmaMin  report.Float           `json:"final_sigma_min"`
+	Guarantee      report.Float           `json:"t1_guarantee"` // T1/L1 bound at steps_run; null without a margin
+	GuaranteeMet   bool                   `json:"t1_guarantee_met"`
+	Theorem1       theorem1JSON           `json:"theorem1"`
+	Seconds        float64                `json:"seconds"`
+	Trajectory     []trainRecord          `json:"trajectory"`
+	Data           *experiment.DataReport `json:"data,omitempty"` // how --data became Φ (X and Y centred)
 }
 
 // guarantee is T1/L1's bound ℓ(0)(1 − ηc^{2(N−1)/N})^t, NaN without a

@@ -101,12 +101,13 @@ type Point struct {
 
 // Fig1Result is the whole grid.
 type Fig1Result struct {
-	Config  Fig1Config `json:"-"`
-	Points  []Point    `json:"points"`
-	Impl    string     `json:"impl"`   // the GD implementation's Name()
-	Source  string     `json:"source"` // where Φ came from
-	Workers int        `json:"workers"`
-	Seconds float64    `json:"seconds"`
+	Config  Fig1Config  `json:"-"`
+	Points  []Point     `json:"points"`
+	Impl    string      `json:"impl"`           // the GD implementation's Name()
+	Source  string      `json:"source"`         // where Φ came from
+	Data    *DataReport `json:"data,omitempty"` // how a --data file became Φ
+	Workers int         `json:"workers"`
+	Seconds float64     `json:"seconds"`
 }
 
 func (c *Fig1Config) validate() error {

@@ -116,12 +116,12 @@ var plantedFaults = []plantedFault{
 	},
 	{
 		Name: "whitening-without-scaling",
-		What: "model.Whiten centres and rotates X but does not scale by Λ^{−1/2}",
-		File: "model/data.go",
-		Old:  "f := 1 / math.Sqrt(vals[src])",
-		New:  "f := 1.0",
+		What: "model.WhitenData returns X = V_rᵀ (orthonormal rows) without the √m that makes XXᵀ/m = I",
+		File: "model/whiten.go",
+		Old:  "x.Set(k, c, sm*v.At(c, k))",
+		New:  "x.Set(k, c, v.At(c, k))",
 		Pkgs: []string{"./model/"},
-		Run:  []string{"TestWhitenAndCSV", "TestExtremesExamplesEqualInputDim", "FuzzWhiten"},
+		Run:  []string{"TestWhitenAndCSV", "TestWhitenMixedUnits", "TestExtremesExamplesEqualInputDim", "FuzzWhiten"},
 	},
 }
 
