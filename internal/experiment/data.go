@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -84,6 +85,9 @@ func LoadTarget(spec DataSpec) (DataTarget, error) {
 		return DataTarget{}, fmt.Errorf("%s: %w", spec.Path, err)
 	}
 	w, err := model.WhitenData(d.X, d.Y, model.WhitenOptions{ReduceRank: spec.ReduceRank, UnitPhi: spec.UnitPhi, Names: names})
+	if errors.Is(err, model.ErrSingularCovariance) && !spec.ReduceRank {
+		return DataTarget{}, fmt.Errorf("%s: %w (--reduce-rank whitens onto the principal subspace instead)", spec.Path, err)
+	}
 	if err != nil {
 		return DataTarget{}, fmt.Errorf("%s: %w", spec.Path, err)
 	}
