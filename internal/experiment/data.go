@@ -85,8 +85,12 @@ func LoadTarget(spec DataSpec) (DataTarget, error) {
 		return DataTarget{}, fmt.Errorf("%s: %w", spec.Path, err)
 	}
 	w, err := model.WhitenData(d.X, d.Y, model.WhitenOptions{ReduceRank: spec.ReduceRank, UnitPhi: spec.UnitPhi, Names: names})
-	if errors.Is(err, model.ErrSingularCovariance) && !spec.ReduceRank {
-		return DataTarget{}, fmt.Errorf("%s: %w (--reduce-rank whitens onto the principal subspace instead)", spec.Path, err)
+	if de := (*model.DependentFeaturesError)(nil); errors.As(err, &de) && !spec.ReduceRank {
+		hint := "--reduce-rank does the latter"
+		if de.Constant {
+			hint = "--reduce-rank drops it"
+		}
+		return DataTarget{}, fmt.Errorf("%s: %w; %s", spec.Path, err, hint)
 	}
 	if err != nil {
 		return DataTarget{}, fmt.Errorf("%s: %w", spec.Path, err)
