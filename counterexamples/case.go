@@ -10,6 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/report"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -80,11 +81,39 @@ type Case struct {
 type StartMeasures struct {
 	Margin     float64 `json:"margin"`      // D2: σ_min(Φ) − ‖W_{1:N} − Φ‖_F (≤ 0: no margin)
 	Imbalance  float64 `json:"imbalance"`   // D1: measured δ
-	DeltaBound float64 `json:"delta_bound"` // T1's δ bound at the measured margin (0 if no margin)
-	EtaBound   float64 `json:"eta_bound"`   // T1's η bound at the measured margin (0 if no margin)
+	DeltaBound float64 `json:"delta_bound"` // T1's δ bound at the measured margin; NaN (JSON null) without a margin
+	EtaBound   float64 `json:"eta_bound"`   // T1's η bound at the measured margin; NaN (JSON null) without a margin
 	WidthsOK   bool    `json:"widths_ok"`   // A1
 	PhiF       float64 `json:"phi_fro"`     // ‖Φ‖_F
 	SigmaMin   float64 `json:"sigma_min"`   // σ_min(Φ)
+}
+
+// startJSON is StartMeasures in the module's JSON float convention
+// (internal/report.Float: NaN null, ±Inf "+Inf"/"-Inf").
+type startJSON struct {
+	Margin     report.Float `json:"margin"`
+	Imbalance  report.Float `json:"imbalance"`
+	DeltaBound report.Float `json:"delta_bound"`
+	EtaBound   report.Float `json:"eta_bound"`
+	WidthsOK   bool         `json:"widths_ok"`
+	PhiF       report.Float `json:"phi_fro"`
+	SigmaMin   report.Float `json:"sigma_min"`
+}
+
+// MarshalJSON writes an undefined bound (NaN) as null.
+func (m StartMeasures) MarshalJSON() ([]byte, error) {
+	return json.Marshal(startJSON{report.Float(m.Margin), report.Float(m.Imbalance), report.Float(m.DeltaBound), report.Float(m.EtaBound),
+		m.WidthsOK, report.Float(m.PhiF), report.Float(m.SigmaMin)})
+}
+
+// UnmarshalJSON reads null as NaN.
+func (m *StartMeasures) UnmarshalJSON(b []byte) error {
+	var j startJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*m = StartMeasures{float64(j.Margin), float64(j.Imbalance), float64(j.DeltaBound), float64(j.EtaBound), j.WidthsOK, float64(j.PhiF), float64(j.SigmaMin)}
+	return nil
 }
 
 // Curve summarises a loss curve with finite numbers only (JSON has no Inf).
@@ -319,11 +348,17 @@ func measureStart(n *model.Net, phi *mat.Dense) StartMeasures {
 		PhiF:      invariants.Frobenius(phi),
 		SigmaMin:  invariants.SigmaMin(phi),
 	}
-	if m.Margin > 0 {
-		m.DeltaBound = invariants.DeltaBound(m.Margin, n.N(), m.PhiF)
-		m.EtaBound = invariants.EtaBound(m.Margin, n.N(), m.PhiF)
-	}
+	m.DeltaBound = invariants.DeltaBound(m.Margin, n.N(), m.PhiF) // NaN without a margin
+	m.EtaBound = invariants.EtaBound(m.Margin, n.N(), m.PhiF)
 	return m
+}
+
+// fmtBound prints one of Theorem 1's bounds, or that it is undefined.
+func fmtBound(x float64) string {
+	if math.IsNaN(x) {
+		return "undefined: no margin"
+	}
+	return fmt.Sprintf("%.3g", x)
 }
 
 func rowsOf(m mat.Matrix) [][]float64 {
@@ -353,8 +388,8 @@ func newCase(name string, h Hypothesis, claim string, n *model.Net, phi *mat.Den
 func (c Case) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s — drops %s, realises %s; N = %d, dims = %v (size %d)\n", c.Name, c.Hypothesis, c.Claim, c.N, c.Dims, c.Size())
-	fmt.Fprintf(&b, "  start: margin %.4g (σ_min(Φ) = %.4g, ‖Φ‖_F = %.4g), imbalance %.4g (T1 δ bound %.3g), widths ok %v, η = %.4g (T1 η bound %.3g)\n",
-		c.Start.Margin, c.Start.SigmaMin, c.Start.PhiF, c.Start.Imbalance, c.Start.DeltaBound, c.Start.WidthsOK, c.Eta, c.Start.EtaBound)
+	fmt.Fprintf(&b, "  start: margin %.4g (σ_min(Φ) = %.4g, ‖Φ‖_F = %.4g), imbalance %.4g (T1 δ bound %s), widths ok %v, η = %.4g (T1 η bound %s)\n",
+		c.Start.Margin, c.Start.SigmaMin, c.Start.PhiF, c.Start.Imbalance, fmtBound(c.Start.DeltaBound), c.Start.WidthsOK, c.Eta, fmtBound(c.Start.EtaBound))
 	fmt.Fprintf(&b, "  Φ = %s\n", fmtMat(c.Phi))
 	for j, l := range c.Layers {
 		fmt.Fprintf(&b, "  W_%d = %s\n", j+1, fmtMat(l))

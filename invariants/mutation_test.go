@@ -51,9 +51,9 @@ func TestBoundFormulasPinned(t *testing.T) {
 	require.Equal(t, 0.0, invariants.Horizon(1e-3, 1e-3, 1e-2, 0.5, 2))
 	require.Equal(t, 0.0, invariants.Horizon(1e-4, 1e-3, 1e-2, 0.5, 2))
 	require.Greater(t, invariants.Horizon(1.001e-3, 1e-3, 1e-2, 0.5, 2), 0.0)
-	// "0 when ℓ(0) ≤ ε" holds whatever the rate, even a zero one (c = 0):
-	// no step is needed, so the answer is not log(1)/0.
-	require.Equal(t, 0.0, invariants.Horizon(1e-3, 1e-3, 1e-2, 0, 2))
+	// Without a margin T(ε) is undefined even when ℓ(0) ≤ ε: Theorem 1
+	// says nothing at c ≤ 0 (no margin, no bound).
+	require.True(t, math.IsNaN(invariants.Horizon(1e-3, 1e-3, 1e-2, 0, 2)))
 }
 
 func TestResidualMarginPinned(t *testing.T) {

@@ -6,6 +6,10 @@ package model
 // when the CPU and OS support them; the pure-Go loops are the fallback
 // (and the only path under the purego build tag or on other GOARCHes).
 
+// asmKernels reports that the kernels below are assembly (false in the
+// purego build, where they are the Go loops of fast_generic.go).
+const asmKernels = true
+
 //go:noescape
 func axpyAVX2(alpha float64, x, y []float64)
 

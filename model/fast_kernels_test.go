@@ -44,7 +44,7 @@ func TestFastKernels(t *testing.T) {
 		}
 		return g
 	}
-	for _, sz := range [][3]int{{1, 1, 1}, {3, 5, 2}, {4, 4, 4}, {4, 8, 4}, {5, 9, 7}, {8, 8, 8}, {8, 12, 5}, {12, 15, 6}, {16, 4, 9}, {13, 17, 11}, {2, 40, 30}, {33, 70, 65}, {1, 128, 32}, {70, 33, 129}} {
+	for _, sz := range [][3]int{{1, 1, 1}, {3, 5, 2}, {4, 4, 4}, {4, 8, 4}, {5, 9, 7}, {8, 8, 8}, {8, 12, 5}, {12, 15, 6}, {16, 4, 9}, {13, 17, 11}, {2, 40, 30}, {33, 70, 65}, {1, 128, 32}, {70, 33, 129}, {20, 140, 10}, {130, 9, 20}} {
 		m, n, k := sz[0], sz[1], sz[2]
 		for _, tA := range []bool{false, true} {
 			for _, tB := range []bool{false, true} {
@@ -99,6 +99,114 @@ func TestFastKernels(t *testing.T) {
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestFastMicroKernels calls the block kernels and the vector kernels
+// directly (the assembly in the default amd64 build, the documented Go loops
+// of fast_generic.go under -tags purego or another GOARCH, where gemm never
+// reaches them) against the loops their doc comments state, at k = 0..9 and
+// with strided and transposed A. Kernels the CPU lacks are skipped.
+func TestFastMicroKernels(t *testing.T) {
+	rng := NewRand(5)
+	type kern func(k int, alpha float64, add bool, a []float64, ars, acs int, b []float64, ldb int, c []float64, ldc int)
+	cases := []struct {
+		name   string
+		mb, nb int
+		f      kern
+		ok     bool
+	}{
+		{"kern4x8", 4, 8, kern4x8, haveAVX2FMA || !asmKernels},
+		{"kern4x4", 4, 4, kern4x4, haveAVX2FMA || !asmKernels},
+		{"kern8x8", 8, 8, kern8x8, haveAVX512 || !asmKernels},
+	}
+	for _, tc := range cases {
+		if !tc.ok {
+			t.Logf("%s: not supported by this CPU, skipped", tc.name)
+			continue
+		}
+		for k := 0; k < 10; k++ {
+			for _, tA := range []bool{false, true} {
+				for _, add := range []bool{false, true} {
+					ars, acs := k+1, 1 // A is mb×k with a padded stride
+					if tA {
+						ars, acs = 1, tc.mb+2 // Aᵀ stored k×mb
+					}
+					a := make([]float64, (tc.mb+2)*(k+2))
+					for i := range a {
+						a[i] = rng.NormFloat64()
+					}
+					ldb, ldc := tc.nb+3, tc.nb+1
+					b := make([]float64, ldb*(k+1))
+					for i := range b {
+						b[i] = rng.NormFloat64()
+					}
+					c := make([]float64, ldc*tc.mb)
+					for i := range c {
+						c[i] = rng.NormFloat64()
+					}
+					c0 := append([]float64(nil), c...)
+					tc.f(k, 0.75, add, a, ars, acs, b, ldb, c, ldc)
+					for i := 0; i < tc.mb; i++ {
+						for j := 0; j < ldc; j++ {
+							if j >= tc.nb {
+								if c[i*ldc+j] != c0[i*ldc+j] {
+									t.Fatalf("%s k=%d wrote outside its block at [%d,%d]", tc.name, k, i, j)
+								}
+								continue
+							}
+							var s, abs float64
+							for l := 0; l < k; l++ {
+								s += a[i*ars+l*acs] * b[l*ldb+j]
+								abs += math.Abs(a[i*ars+l*acs] * b[l*ldb+j])
+							}
+							want := 0.75 * s
+							if add {
+								want += c0[i*ldc+j]
+							}
+							tol := 2*float64(k+2)*0x1p-53*(0.75*abs) + 0x1p-52*math.Abs(want)
+							if got := c[i*ldc+j]; math.Abs(got-want) > tol {
+								t.Fatalf("%s k=%d tA=%v add=%v [%d,%d]: %v want %v", tc.name, k, tA, add, i, j, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if haveAVX2FMA || !asmKernels {
+		for n := 0; n < 20; n++ {
+			x, y := make([]float64, n), make([]float64, n+2)
+			for i := range x {
+				x[i] = rng.NormFloat64()
+			}
+			for i := range y {
+				y[i] = rng.NormFloat64()
+			}
+			y2 := append([]float64(nil), y...)
+			axpyAVX2(-1.5, x, y[:n])
+			var want float64
+			for i, v := range x {
+				y2[i] += -1.5 * v
+				want += v * y2[i]
+			}
+			for i := range y {
+				var xi float64
+				if i < n {
+					xi = x[i]
+				}
+				if math.Abs(y[i]-y2[i]) > 0x1p-52*(math.Abs(y2[i])+1.5*math.Abs(xi)) {
+					t.Fatalf("axpyAVX2 n=%d [%d]: %v want %v", n, i, y[i], y2[i])
+				}
+			}
+			var abs float64
+			for i, v := range x {
+				abs += math.Abs(v * y[i])
+			}
+			if got := dotAVX2(x, y); math.Abs(got-want) > 2*float64(n+1)*0x1p-53*abs+1e-300 {
+				t.Fatalf("dotAVX2 n=%d: %v want %v", n, got, want)
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/dlnverify/dlnverify/internal/rapidtb"
+	"github.com/dlnverify/dlnverify/internal/selfcheck"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -60,28 +61,13 @@ func paramDist(a, b *model.Net) float64 {
 	return math.Sqrt(s)
 }
 
-// hessianBound bounds the Hessian norm of L^N on the set where every
-// ‖W_j‖_F ≤ M and ‖W_{1:N} − Φ‖_F ≤ E: the Gauss–Newton part is at most
-// ‖J‖² ≤ Σ_j Π_{i≠j} ‖W_i‖² ≤ N M^{2(N−1)}, the second-order part at most
-// E · N(N−1) M^{N−2} (one term per ordered pair of layers). GD is then
-// Lipschitz with constant ≤ 1 + ηH per step.
-func hessianBound(N int, M, E float64) float64 {
-	n := float64(N)
-	return n*math.Pow(M, 2*(n-1)) + E*n*(n-1)*math.Pow(M, n-2)
-}
+// hessianBound and diffTolerance are the tiers of the differential tests;
+// their derivations have one home, internal/selfcheck (HessianBound,
+// DiffTolerance), which `dlnverify verify`'s core self-check uses too.
+func hessianBound(N int, M, E float64) float64 { return selfcheck.HessianBound(N, M, E) }
 
-// diffTolerance is the tier for the distance between two GD trajectories
-// from the same start, each computed with its own rounding. Per step each
-// implementation commits an error ρ ≤ u(‖W‖ + η γ ‖G‖) (one rounding of
-// the update W − ηG per entry, plus the relative error γ = γ_{N·d_max} of
-// the gradient's product chains, |fl(AB) − AB| ≤ γ_k |A||B| summed over a
-// chain, in Frobenius norms); the difference of the two trajectories then
-// obeys e_{t+1} ≤ (1 + ηH) e_t + 2ρ, so e_t ≤ 2ρ t e^{ηHt}. Frobenius norms
-// over-estimate every spectral quantity used, so this is an upper bound up
-// to the O(u²) terms; no fudge factor is applied.
 func diffTolerance(t int, eta, H, P, G, gamma float64) float64 {
-	rho := unitRoundoff * (P + eta*gamma*G)
-	return 2 * rho * float64(t) * math.Exp(eta*H*float64(t))
+	return selfcheck.DiffTolerance(t, eta, H, P, G, gamma)
 }
 
 // randomProblem is a random network (Gaussian directions, unit-Frobenius

@@ -34,12 +34,12 @@ type boundsResult struct {
 // boundsAtC is Theorem 1 at margin c.
 type boundsAtC struct {
 	C          report.Float `json:"c"`
-	DeltaBound report.Float `json:"delta_bound"` // c² / (256 N³ ‖Φ‖_F^{2(N−1)/N})
-	EtaBound   report.Float `json:"eta_bound"`   // c^{(4N−2)/N} / (6144 N³ ‖Φ‖_F^{(6N−4)/N})
-	Rate       report.Float `json:"rate"`        // η* c^{2(N−1)/N}
+	DeltaBound report.Float `json:"delta_bound"` // c² / (256 N³ ‖Φ‖_F^{2(N−1)/N}); null (undefined) unless c > 0
+	EtaBound   report.Float `json:"eta_bound"`   // c^{(4N−2)/N} / (6144 N³ ‖Φ‖_F^{(6N−4)/N}); null unless c > 0
+	Rate       report.Float `json:"rate"`        // η* c^{2(N−1)/N}; null unless c > 0
 	Loss0      report.Float `json:"loss0"`       // ℓ(0) used for T(ε)
 	Loss0Rule  string       `json:"loss0_rule"`  // "given", "worst case ½(σ_min(Φ) − c)²" or "residual ½‖Φ − I‖²_F"
-	Horizon    report.Float `json:"horizon"`     // T(ε) = log(ℓ(0)/ε) / (η* c^{2(N−1)/N})
+	Horizon    report.Float `json:"horizon"`     // T(ε) = log(ℓ(0)/ε) / (η* c^{2(N−1)/N}); null unless c > 0
 }
 
 // residualR1 is R1's condition for the residual start W_j = I.
@@ -126,9 +126,8 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 	if square {
 		dist := (1 - invariants.ResidualMargin(res.phi)) / 2
 		r1 := &residualR1{DistanceToI: report.Float(dist), Holds: dist < 0.5, C: report.Float(1 - 2*dist), Bartlett: dist <= 1/(10*math.E)}
-		if r1.Holds {
-			r1.Bounds = boundsAt(1-2*dist, *n, phiF, 0.5*dist*dist, "residual ½‖Φ − I‖²_F", *eps)
-		}
+		// Without a margin (‖Φ − I‖_F ≥ ½) the bounds are there, null.
+		r1.Bounds = boundsAt(1-2*dist, *n, phiF, 0.5*dist*dist, "residual ½‖Φ − I‖²_F", *eps)
 		res.Residual = r1
 	} else if res.phi == nil {
 		res.Notes = append(res.Notes, "R1 (residual start W_j = I) needs Φ itself: give --phi FILE with a square Φ")
@@ -152,6 +151,10 @@ func boundsAt(c float64, N int, phiF, loss0 float64, rule string, eps float64) *
 }
 
 func (b *boundsAtC) print(w io.Writer, eps float64) {
+	if !(b.C > 0) {
+		fmt.Fprintf(w, "  δ*, η*, rate and T(ε): undefined (no margin c > 0)\n")
+		return
+	}
 	fmt.Fprintf(w, "  δ bound   δ* = c²/(256N³‖Φ‖_F^{2(N−1)/N})          = %.6g\n", float64(b.DeltaBound))
 	fmt.Fprintf(w, "  η bound   η* = c^{(4N−2)/N}/(6144N³‖Φ‖_F^{(6N−4)/N}) = %.6g\n", float64(b.EtaBound))
 	fmt.Fprintf(w, "  rate      η*c^{2(N−1)/N}                            = %.6g per step\n", float64(b.Rate))

@@ -224,6 +224,9 @@ func (cfg trainConfig) setup() (*trainSetup, error) {
 			return nil, fmt.Errorf(`eta "t1" needs a start with deficiency margin c > 0 (measured %.4g); give eta as a number`, s.hyp.C)
 		}
 		s.eta, s.etaRule = s.hyp.EtaBound, "t1"
+		if !(s.eta > 0) || math.IsInf(s.eta, 0) {
+			return nil, fmt.Errorf(`eta "t1": Theorem 1's η* = %v at margin c = %.4g is outside float64's range; give eta as a number`, s.eta, s.hyp.C)
+		}
 	} else {
 		s.eta, s.etaRule = cfg.Eta.value, "given"
 	}
@@ -370,15 +373,25 @@ var implementations = map[string]func() model.Stepper{
 }
 
 // stepperFactory returns the constructor of the named implementation.
+// An external stepper (exec:) starts a process that can fail and must be
+// closed, so it has no factory; stepperByName starts it.
 func stepperFactory(name string) (func() model.Stepper, error) {
+	if isExec(name) {
+		return nil, fmt.Errorf("--impl %s: external steppers are for verify, train and falsify", shellQuote(name))
+	}
 	if f, ok := implementations[name]; ok {
 		return f, nil
 	}
 	return nil, fmt.Errorf("unknown impl %q (available: %s)", name, strings.Join(stepperNames(), ", "))
 }
 
-// stepperByName returns a new stepper of the named implementation.
+// stepperByName returns a new stepper of the named implementation: one of
+// implementations, or exec:'CMD ARGS', an external stepper in a new
+// process (the caller closes it with closeStepper).
 func stepperByName(name string) (model.Stepper, error) {
+	if isExec(name) {
+		return startExec(name)
+	}
 	f, err := stepperFactory(name)
 	if err != nil {
 		return nil, err

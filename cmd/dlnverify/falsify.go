@@ -65,6 +65,7 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer closeStepper(impl)
 	searches := counterexamples.Searches()
 	if strings.TrimSpace(*names) != "" {
 		searches = nil
@@ -112,6 +113,9 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 		start := time.Now()
 		f, err := s.Run(counterexamples.Options{Impl: impl, Control: *control})
 		row.Seconds = time.Since(start).Seconds()
+		if fault := peerFault(impl); fault != nil { // the peer failed: no verdict on the search
+			return fmt.Errorf("search %s: %w", s.Name, fault)
+		}
 		switch {
 		case err == nil:
 			row.Found = &f

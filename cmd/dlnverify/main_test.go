@@ -120,6 +120,7 @@ type trainOut struct {
 	Method         string       `json:"method"`
 	Impl           string       `json:"impl"`
 	Eta            float64      `json:"eta"`
+	EtaRule        string       `json:"eta_rule"`
 	Theorem1       struct {
 		Holds    bool         `json:"holds"`
 		C        report.Float `json:"margin_c"`

@@ -132,6 +132,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer closeStepper(s.impl)
 
 	var prog progress = nopProgress{}
 	switch {
@@ -143,6 +144,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	start := time.Now()
 	res, err := s.run(prog)
+	if fault := peerFault(s.impl); fault != nil {
+		return fault
+	}
 	if err != nil {
 		return err
 	}
@@ -170,7 +174,7 @@ func stepperNames() []string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return names
+	return append(names, execPrefix+"'CMD ARGS' (docs/external.md)")
 }
 
 // optInt is an int flag without a printed default (its default is
@@ -369,8 +373,8 @@ type theorem1JSON struct {
 	DeltaBound  report.Float `json:"delta_bound"`
 	Eta         report.Float `json:"eta"`
 	EtaBound    report.Float `json:"eta_bound"`
-	Rate        report.Float `json:"rate"`              // η c^{2(N−1)/N}
-	Horizon     report.Float `json:"horizon,omitempty"` // T(ε) when epsilon > 0
+	Rate        report.Float `json:"rate"`    // η c^{2(N−1)/N}; null without a margin
+	Horizon     report.Float `json:"horizon"` // T(ε); null without a margin or with epsilon = 0
 }
 
 // trainResult is the JSON result of train (docs/cli.md).
@@ -428,12 +432,9 @@ func (s *trainSetup) result(res model.Result, elapsed time.Duration) trainResult
 	out.GuaranteeMet = res.FinalLoss <= g
 	out.Theorem1 = theorem1JSON{Holds: h.Holds(), WidthsOK: h.WidthsOK, PhiF: report.Float(h.PhiF), SigmaMinPhi: report.Float(h.SigmaMinPh),
 		C: report.Float(h.C), Delta: report.Float(h.Delta), DeltaBound: report.Float(h.DeltaBound), Eta: report.Float(h.Eta), EtaBound: report.Float(h.EtaBound),
-		Rate: report.Float(math.NaN())}
-	if h.C > 0 {
-		out.Theorem1.Rate = report.Float(invariants.Rate(h.Eta, h.C, h.N))
-		if s.epsilon > 0 {
-			out.Theorem1.Horizon = report.Float(invariants.Horizon(res.InitialLoss, s.epsilon, h.Eta, h.C, h.N))
-		}
+		Rate: report.Float(invariants.Rate(h.Eta, h.C, h.N)), Horizon: report.Float(math.NaN())}
+	if s.epsilon > 0 {
+		out.Theorem1.Horizon = report.Float(invariants.Horizon(res.InitialLoss, s.epsilon, h.Eta, h.C, h.N))
 	}
 	for _, r := range res.Trajectory {
 		out.Trajectory = append(out.Trajectory, trainRecord{Step: r.Step, Loss: report.Float(r.Loss), Imbalance: report.Float(r.Imbalance),
@@ -441,6 +442,15 @@ func (s *trainSetup) result(res model.Result, elapsed time.Duration) trainResult
 			Guarantee: report.Float(guarantee(res.InitialLoss, h, r.Step))})
 	}
 	return out
+}
+
+// boundCheck prints "bound verdict" for x ≤ bound, or that the bound is
+// undefined: Theorem 1's bounds exist only with a margin c > 0.
+func boundCheck(x, bound float64) string {
+	if math.IsNaN(bound) {
+		return "undefined (no margin c > 0)"
+	}
+	return fmt.Sprintf("%-11.6g %s", bound, yesNo(x <= bound))
 }
 
 func yesNo(b bool) string {
@@ -459,13 +469,13 @@ func (r trainResult) print(w io.Writer) {
 	fmt.Fprintf(w, "%s: N = %d, dims %v, η = %.6g (%s), %d steps\n", method, r.N, r.Dims, float64(r.Eta), r.EtaRule, r.Steps)
 	fmt.Fprintf(w, "Theorem 1 at the start (‖Φ‖_F = %.6g, σ_min(Φ) = %.6g):\n", float64(h.PhiF), float64(h.SigmaMinPhi))
 	fmt.Fprintf(w, "  margin     c = %-12.6g > 0        %s\n", float64(h.C), yesNo(h.C > 0))
-	fmt.Fprintf(w, "  imbalance  δ = %-12.6g ≤ δ* = %-11.6g %s\n", float64(h.Delta), float64(h.DeltaBound), yesNo(h.Delta <= h.DeltaBound))
-	fmt.Fprintf(w, "  step       η = %-12.6g ≤ η* = %-11.6g %s\n", float64(h.Eta), float64(h.EtaBound), yesNo(h.Eta <= h.EtaBound))
+	fmt.Fprintf(w, "  imbalance  δ = %-12.6g ≤ δ* = %s\n", float64(h.Delta), boundCheck(float64(h.Delta), float64(h.DeltaBound)))
+	fmt.Fprintf(w, "  step       η = %-12.6g ≤ η* = %s\n", float64(h.Eta), boundCheck(float64(h.Eta), float64(h.EtaBound)))
 	fmt.Fprintf(w, "  widths min(d_1..d_{N−1}) ≥ min(d_0, d_N)  %s\n", yesNo(h.WidthsOK))
 	fmt.Fprintf(w, "  hypotheses hold: %s", yesNo(h.Holds))
-	if h.C > 0 {
+	if !math.IsNaN(float64(h.Rate)) {
 		fmt.Fprintf(w, "; rate ηc^{2(N−1)/N} = %.6g", float64(h.Rate))
-		if r.Epsilon > 0 {
+		if !math.IsNaN(float64(h.Horizon)) {
 			fmt.Fprintf(w, "; T(ε = %.3g) = %.6g steps", float64(r.Epsilon), float64(h.Horizon))
 		}
 	}

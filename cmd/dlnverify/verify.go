@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,6 +57,7 @@ type verifyReport struct {
 	Failed  int         `json:"failed"`
 	Seconds float64     `json:"seconds"`
 	Results []verifyRow `json:"results"`
+	Core    coreResult  `json:"core"` // the core self-check (core.go), run before the claims
 }
 
 func cmdVerify(args []string, stdout, stderr io.Writer) error {
@@ -86,6 +88,9 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Each property gets its own stepper value (runProperties); this one
+	// validated the name (an external peer answered the handshake).
+	closeStepper(impl)
 	props, err := selectProperties(*claimsS)
 	if err != nil {
 		return err
@@ -127,22 +132,30 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	defer restore()
 
 	rep := verifyReport{Seed: *seed, Checks: *checks, Short: *short, Impl: impl.Name(), Claims: claimIDs(props), Passed: true}
+	rep.Core = runCore(*seed)
+	rep.Passed = rep.Core.Passed
 	var tw *tableWriter
 	if !*asJSON {
 		fmt.Fprintf(stdout, "dlnverify verify: %d claim checks (%s), impl %s, %d rapid checks each%s, seed %d\n",
 			len(props), strings.Join(rep.Claims, " "), impl.Name(), *checks, map[bool]string{true: " (short: ÷5)", false: ""}[*short], *seed)
+		fmt.Fprintln(stdout, rep.Core.text())
 		tw = newTableWriter(stdout, props)
 		tw.header()
 	}
 	start := time.Now()
 	tty := tw != nil && isTerminal(stdout)
-	for i, slot := range runProperties(props, *implName, *jobs) {
+	stop := make(chan struct{})
+	defer close(stop)
+	for i, slot := range runProperties(props, *implName, *jobs, stop) {
 		if tty { // a status line while the next row's property runs
 			fmt.Fprintf(stdout, "\r… %s_%s (%d/%d)", props[i].ID, props[i].Name, i+1, len(props))
 		}
 		o := <-slot
 		if tty {
 			fmt.Fprint(stdout, "\r\033[K")
+		}
+		if o.fault != nil { // an external peer failed: not a verdict on a claim
+			return fmt.Errorf("%s_%s: %w", o.ID, o.Name, o.fault)
 		}
 		row := verifyRow{ID: o.ID, Name: o.Name, Test: "Test" + o.ID + "_" + o.Name, Statement: o.Statement, Status: o.status,
 			Tried: o.Tried, Valid: o.Valid, MinValid: o.MinValid, WorstSlack: report.Float(o.WorstSlack), Passed: o.Passed,
@@ -176,8 +189,11 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 			if *short {
 				extra += " --short"
 			}
-			extra += " --impl " + *implName
+			extra += " --impl " + shellQuote(*implName)
 			fmt.Fprintf(stdout, "    replay: dlnverify verify --claims %s --seed %d --checks %d%s\n", r.ID, *seed, *checks, extra)
+		}
+		if !rep.Core.Passed {
+			fmt.Fprintf(stdout, "\nFAIL core self-check: %s\n    replay: dlnverify verify --seed %d (or go test ./internal/selfcheck/)\n", rep.Core.Detail, *seed)
 		}
 		fmt.Fprintf(stdout, "\n%d passed, %d failed of %d checks in %.1fs; seed %d\n",
 			len(rep.Results)-rep.Failed, rep.Failed, len(rep.Results), rep.Seconds, *seed)
@@ -191,33 +207,71 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 // defaultJobs is min(2, GOMAXPROCS): the default budget is sized for 2 cores.
 func defaultJobs() int { return min(2, runtime.GOMAXPROCS(0)) }
 
-// outcome is a property's outcome with its sheet status.
+// outcome is a property's outcome with its sheet status, or the fault of
+// the external peer that ran it.
 type outcome struct {
 	proofs.Outcome
 	status string
+	fault  error
 }
 
 // runProperties runs props on up to jobs goroutines, each property with
 // its own stepper value (a stepper may cache workspaces), and returns one
 // channel per property, in the order of props, that receives its outcome:
-// reading them in order streams the table.
-func runProperties(props []proofs.Property, implName string, jobs int) []chan outcome {
+// reading them in order streams the table. An external stepper is
+// started per property and closed after it; closing stop ends the
+// dispatch and the peers still running (their steps then fail at once).
+func runProperties(props []proofs.Property, implName string, jobs int, stop <-chan struct{}) []chan outcome {
 	slots := make([]chan outcome, len(props))
 	for i := range slots {
 		slots[i] = make(chan outcome, 1)
 	}
 	next := make(chan int)
 	go func() {
+		defer close(next)
 		for _, i := range dispatchOrder(props) {
-			next <- i
+			select {
+			case next <- i:
+			case <-stop:
+				return
+			}
 		}
-		close(next)
+	}()
+	var mu sync.Mutex
+	live := map[model.Stepper]bool{}
+	go func() {
+		<-stop
+		mu.Lock()
+		defer mu.Unlock()
+		for s := range live {
+			closeStepper(s)
+		}
+		live = nil
 	}()
 	for w := 0; w < min(jobs, len(props)); w++ {
 		go func() {
 			for i := range next {
-				impl, _ := stepperByName(implName) // validated by the caller
-				slots[i] <- outcome{verifyOne(props[i], impl), props[i].Status}
+				impl, err := stepperByName(implName) // validated by the caller; an exec: peer may still fail to start
+				if err != nil {
+					slots[i] <- outcome{Outcome: proofs.Outcome{ID: props[i].ID, Name: props[i].Name}, fault: err}
+					continue
+				}
+				mu.Lock()
+				if live == nil { // stopped
+					mu.Unlock()
+					closeStepper(impl)
+					return
+				}
+				live[impl] = true
+				mu.Unlock()
+				o := outcome{Outcome: verifyOne(props[i], impl), status: props[i].Status, fault: peerFault(impl)}
+				mu.Lock()
+				if live != nil {
+					delete(live, impl)
+				}
+				mu.Unlock()
+				closeStepper(impl)
+				slots[i] <- o
 			}
 		}()
 	}

@@ -97,6 +97,15 @@ var plantedFaults = []plantedFault{
 		Run:  []string{"TestSpectralIsNotFrobenius", "TestL6_BalancedLayerNorms", "TestL2_InvariantsEveryStep", "TestC1_MarginBoundsSigmaMin"},
 	},
 	{
+		Name: "d1-spectral-norm",
+		What: "D1 measured with the spectral norm of W_{j+1}ᵀW_{j+1} − W_jW_jᵀ instead of the Frobenius norm (issue 18's instance)",
+		File: "model/init.go",
+		Old:  "out[j] = mat.Norm(&a, 2)",
+		New:  "out[j] = linalg.SpectralNorm(&a)",
+		Pkgs: []string{"./internal/selfcheck/"},
+		Run:  []string{"TestPublicAgreesWithReferences"},
+	},
+	{
 		Name: "whitening-without-scaling",
 		What: "model.Whiten centres and rotates X but does not scale by Λ^{−1/2}",
 		File: "model/data.go",

@@ -18,3 +18,12 @@ func Pow(x, p float64) float64 {
 	}
 	return math.Pow(x, p)
 }
+
+// Log is math.Log(x) made correct for subnormal x, for the same reason as
+// Pow: x·2^64 is exact and normal, and ln x = ln(x·2^64) − 64 ln 2.
+func Log(x float64) float64 {
+	if x > 0 && x < smallestNormal {
+		return math.Log(x*0x1p64) - 64*math.Ln2
+	}
+	return math.Log(x)
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dlnverify/dlnverify/internal/testpeer"
+)
+
+func init() { testpeer.MaybeRun() }
+
+// requirePeerFault asserts exit status 2 with one line on stderr that
+// names the claim or command, the peer, the step and want, within seconds.
+func requirePeerFault(t *testing.T, want string, args ...string) {
+	t.Helper()
+	t0 := time.Now()
+	stdout, stderr, code := runCLI(t, args...)
+	if code != 2 {
+		t.Fatalf("%v: exit %d, want 2\n%s%s", args, code, stdout, stderr)
+	}
+	line := strings.TrimRight(stderr, "\n")
+	if strings.Count(line, "\n") != 0 || !strings.Contains(line, "exec peer") || !strings.Contains(line, ": step ") || !strings.Contains(line, want) {
+		t.Fatalf("%v: stderr %q: want one line naming the peer and the step, containing %q", args, stderr, want)
+	}
+	if el := time.Since(t0); el > 20*time.Second {
+		t.Fatalf("%v: the fault took %v to end the command", args, el)
+	}
+	t.Logf("%s", line)
+}
+
+// TestExecPeerFaults: a peer that is killed mid-run, sends a wrong shape,
+// sends a NaN, or says nothing ends verify, train and falsify with one line
+// and exit status 2.
+func TestExecPeerFaults(t *testing.T) {
+	t.Setenv("DLNVERIFY_EXEC_TIMEOUT", "1s")
+	for _, c := range []struct{ mode, want string }{
+		{"kill:3", "peer exited (signal: killed)"},
+		{"shape:2", "shape changed"},
+		{"nan:2", "peer sent NaN"},
+		{"hang:2", "no reply within 1s"},
+	} {
+		impl := "exec:" + testpeer.Command(c.mode)
+		requirePeerFault(t, "verify: G1_ImbalanceChangesByEtaSquared: exec peer", "verify", "--claims", "G1", "--checks", "20", "--seed", "1", "--impl", impl)
+		requirePeerFault(t, c.want, "verify", "--claims", "G1", "--checks", "20", "--seed", "1", "--impl", impl)
+		requirePeerFault(t, c.want, "train", "--config", "testdata/balanced.json", "--quiet", "--impl", impl)
+		requirePeerFault(t, c.want, "falsify", "--searches", "drop-step", "--checks", "20", "--seed", "1", "--impl", impl)
+	}
+	requireUsageError(t, "handshake: peer exited (exit status 127)", "verify", "--claims", "G1", "--impl", "exec:/nonexistent/peer")
+}
+
+// TestExecPeerPasses: a correct peer (model.Reference served over the
+// protocol) passes the GD claims and trains.
+func TestExecPeerPasses(t *testing.T) {
+	impl := "exec:" + testpeer.Command("ok")
+	stdout, stderr, code := runCLI(t, "verify", "--claims", "G1,S2,L1", "--checks", "20", "--seed", "3", "--impl", impl)
+	if code != 0 || !strings.Contains(stdout, "impl exec:testpeer-ok") {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	stdout, stderr, code = runCLI(t, "train", "--config", "testdata/balanced.json", "--quiet", "--json", "--impl", impl)
+	if code != 0 || !strings.Contains(stdout, `"impl": "exec:testpeer-ok"`) {
+		t.Fatalf("train: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// TestNumpyBrokenVariantRejected: the deliberately broken numpy client
+// (layers updated sequentially) fails with the claim ID, the shrunk case
+// and a replay line that quotes the command.
+func TestNumpyBrokenVariantRejected(t *testing.T) {
+	py := ""
+	for _, c := range []string{"/usr/bin/python3", "python3"} {
+		if exec.Command(c, "-c", "import numpy").Run() == nil {
+			py = c
+			break
+		}
+	}
+	if py == "" {
+		t.Skip("no python3 with numpy (apt-get install python3-numpy)")
+	}
+	impl := "exec:" + py + " ../../examples/numpy_stepper.py --broken sequential"
+	stdout, stderr, code := runCLI(t, "verify", "--claims", "S2", "--checks", "20", "--seed", "5", "--impl", impl)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		"FAIL S2 (TestS2_GradientMatchesFiniteDifferences)",
+		"S2 violated: layer",
+		"[rapid] draw case: gen.GenericCase{Shape:gen.Shape{N:",
+		"replay: dlnverify verify --claims S2 --seed 5 --checks 20 --impl 'exec:" + py + " ../../examples/numpy_stepper.py --broken sequential'",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Fatalf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+}

@@ -1,0 +1,105 @@
+package selfcheck
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/dlnverify/dlnverify/model"
+)
+
+// HessianBound bounds the Hessian norm of L^N on the set where every
+// ‖W_j‖_F ≤ M and ‖W_{1:N} − Φ‖_F ≤ E: the Gauss–Newton part is at most
+// ‖J‖² ≤ Σ_j Π_{i≠j} ‖W_i‖² ≤ N M^{2(N−1)}, the second-order part at most
+// E · N(N−1) M^{N−2} (one term per ordered pair of layers). GD is then
+// Lipschitz with constant ≤ 1 + ηH per step.
+func HessianBound(N int, M, E float64) float64 {
+	n := float64(N)
+	return n*math.Pow(M, 2*(n-1)) + E*n*(n-1)*math.Pow(M, n-2)
+}
+
+// DiffTolerance is the tier for the distance between two GD trajectories
+// from the same start after t steps, each computed with its own rounding.
+// Per step each implementation commits an error ρ ≤ u(P + η γ G) (P the
+// parameter norm: one rounding of the update W − ηG per entry; γ·u the
+// relative error γ_{N·d_max} of the gradient's product chains,
+// |fl(AB) − AB| ≤ γ_k |A||B| summed over a chain, in Frobenius norms; G a
+// bound on the gradient norm); the difference then obeys
+// e_{t+1} ≤ (1 + ηH) e_t + 2ρ, so e_t ≤ 2ρ t e^{ηHt}. Frobenius norms
+// over-estimate every spectral quantity used, so this is an upper bound up
+// to O(u²) terms; no fudge factor is applied. gamma is γ_{N·d_max}/u.
+func DiffTolerance(t int, eta, H, P, G, gamma float64) float64 {
+	rho := u * (P + eta*gamma*G)
+	return 2 * rho * float64(t) * math.Exp(eta*H*float64(t))
+}
+
+// ChainGamma is γ_{N·d_max+2}/u for a network of dims d_0..d_N, the gamma
+// argument of DiffTolerance.
+func ChainGamma(dims []int) float64 {
+	dmax := 0
+	for _, d := range dims {
+		dmax = max(dmax, d)
+	}
+	k := len(dims) - 1
+	return gamma(k*dmax+2) / u
+}
+
+func norms(n *model.Net) (all, maxLayer float64) {
+	for j := 1; j <= n.N(); j++ {
+		f := mat.Norm(n.Layer(j), 2)
+		all += f * f
+		maxLayer = math.Max(maxLayer, f)
+	}
+	return math.Sqrt(all), maxLayer
+}
+
+func dist(a, b *model.Net) float64 {
+	var s float64
+	for j := 1; j <= a.N(); j++ {
+		var d mat.Dense
+		d.Sub(a.Layer(j), b.Layer(j))
+		f := mat.Norm(&d, 2)
+		s += f * f
+	}
+	return math.Sqrt(s)
+}
+
+// CompareStep takes one GD step from n with model.Reference and with cand
+// (on copies; n is not changed), at η = 0.1/H (a step that moves the
+// layers far beyond the tier), and compares the pre-step losses (within
+// twice the evaluation error of ℓ: E = fl(W_{1:N}) − Φ is off by
+// ≤ γ M^N, the sum of squares by γ_{d_0 d_N}·ℓ) and the layers after the
+// step (within DiffTolerance at t = 1). It returns Reference's next state
+// and "" or the disagreement.
+func CompareStep(cand model.Stepper, n *model.Net, phi mat.Matrix) (*model.Net, string) {
+	x, y := n.Clone(), n.Clone()
+	dims := x.Dims()
+	N := len(dims) - 1
+	g := ChainGamma(dims)
+	P, M := norms(x)
+	l0, err := model.Loss(x, phi)
+	if err != nil {
+		return x, fmt.Sprintf("Loss: %v", err)
+	}
+	E := math.Sqrt(2 * l0)
+	H := HessianBound(N, M, E)
+	eta := 0.1 / H
+	G := math.Sqrt(float64(N)) * math.Pow(M, float64(N-1)) * E
+	lx, errX := model.Reference{}.Step(x, phi, eta)
+	ly, errY := cand.Step(y, phi, eta)
+	r, c := phi.Dims()
+	what := fmt.Sprintf("dims %v, Φ a %d×%d %T", dims, r, c, phi)
+	if (errX == nil) != (errY == nil) {
+		return x, fmt.Sprintf("%s: Reference error %v, %s error %v", what, errX, cand.Name(), errY)
+	}
+	tolW := DiffTolerance(1, eta, H, P, G, g)
+	evalErr := E*g*u*math.Pow(M, float64(N)) + float64(dims[0]*dims[N]+1)*u*lx
+	if d := math.Abs(lx - ly); !(d <= 2*evalErr) {
+		return x, fmt.Sprintf("%s: pre-step loss %.17g (Reference) vs %.17g (%s), |Δ| %.3g > tier %.3g", what, lx, ly, cand.Name(), d, 2*evalErr)
+	}
+	if d := dist(x, y); !(d <= tolW) {
+		return x, fmt.Sprintf("%s: layers after the step differ by %.3g > tier %.3g (the step moved them by %.3g)", what, d, tolW, dist(x, n))
+	}
+	return x, ""
+}
