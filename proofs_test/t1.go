@@ -35,11 +35,11 @@ func requireTheorem1(t *rapid.T, st *Stats, cs gen.Case) bool {
 // and asserted (c = measured margin of W(0), δ = measured imbalance).
 //
 // Budget rule: every case takes at most HorizonBudget() GD steps
-// (2.5·10⁵ by default, 10⁵ with -short, DLNVERIFY_HORIZON_STEPS). At
+// (10⁵ by default, 5·10⁴ with -short, DLNVERIFY_HORIZON_STEPS). At
 // η = η*(c) the rate is (c/‖Φ‖_F)^{(6N−4)/N}/(6144N³), so a depth is drawn
 // only if half a decade fits the budget at c/‖Φ‖_F ≤ 0.99, and c is drawn
-// above gen.MinMarginPercent(N, budget) (N = 3 needs c/‖Φ‖_F ≥ 0.95 at the
-// default budget and is left out with -short). ε = ℓ(0)·10^{−k} for a
+// above gen.MinMarginPercent(N, budget) (N = 3 needs more than 10⁵ steps
+// and is drawn only with DLNVERIFY_HORIZON_STEPS ≥ 2.5·10⁵). ε = ℓ(0)·10^{−k} for a
 // drawn k ∈ {1, 2, 3}, raised when needed so that
 // T(ε) = ⌈log(ℓ(0)/ε)/(ηc^{2(N−1)/N})⌉ ≤ the budget; a case counts as
 // valid only if ε ≤ ℓ(0)·10^{−1/2} (gen.MinDecades).
