@@ -119,7 +119,7 @@ func (m *StartMeasures) UnmarshalJSON(b []byte) error {
 // Curve summarises a loss curve with finite numbers only (JSON has no Inf).
 type Curve struct {
 	Status     model.Status `json:"status"`
-	Steps      int          `json:"steps"` // steps taken
+	Steps      int          `json:"steps"` // the iterate the run stopped at (steps taken)
 	Initial    float64      `json:"initial"`
 	Min        float64      `json:"min"` // smallest finite loss seen
 	MinStep    int          `json:"min_step"`
@@ -184,13 +184,14 @@ func runCase(impl model.Stepper, n *model.Net, phi *mat.Dense, eta float64, step
 		impl = model.NewFast()
 	}
 	var out Outcome
-	rec := &recorder{inner: impl}
-	res, err := model.Run(rec, n, phi, model.RunConfig{Eta: eta, MaxSteps: steps, Epsilon: eps})
+	// The run loop shows its Observer every iterate ℓ(0..Steps), the one it
+	// stopped at included.
+	var losses []float64
+	res, err := model.Run(impl, n, phi, model.RunConfig{Eta: eta, MaxSteps: steps, Epsilon: eps,
+		Observe: func(_ int, l float64, _ *model.Net) bool { losses = append(losses, l); return false }})
 	if err != nil {
 		return out, err
 	}
-	// rec saw ℓ(0..Steps−1); model.Run evaluated ℓ(Steps) itself.
-	losses := append(rec.losses, res.FinalLoss)
 	out.Losses = losses
 	out.Curve = summarise(res.Status, res.Steps, losses)
 	out.Converged = res.Status == model.StatusConverged
@@ -228,24 +229,6 @@ func runCase(impl model.Stepper, n *model.Net, phi *mat.Dense, eta float64, step
 // million ulps: far above that rounding, far below any real breach (a
 // planted bug breaches by O(F)).
 const floorRel = 1e-7
-
-// recorder wraps a Stepper and keeps the loss ℓ(t) each Step returns, so
-// that a run through model.Run (whose verdict on divergence and
-// convergence is used as is) yields the whole loss curve at no extra cost.
-type recorder struct {
-	inner  model.Stepper
-	losses []float64
-}
-
-func (r *recorder) Name() string { return r.inner.Name() }
-
-func (r *recorder) Step(n *model.Net, phi mat.Matrix, eta float64) (float64, error) {
-	l, err := r.inner.Step(n, phi, eta)
-	if err == nil {
-		r.losses = append(r.losses, l)
-	}
-	return l, err
-}
 
 func linalgFro(m mat.Matrix) float64 { return invariants.Frobenius(m) }
 

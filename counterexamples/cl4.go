@@ -152,7 +152,7 @@ const GrowthFactor = 2
 // ½(‖Φ‖_F/(16u))² (≈ 1.6e29 for Φ = 1); after that only the overflow
 // itself is required.
 func PrecisionLimit(phi mat.Matrix) float64 {
-	f := mat.Norm(phi, 2) / (16 * unitRoundoff)
+	f := mat.Norm(phi, 2) / (16 * linalg.UnitRoundoff)
 	return 0.5 * f * f
 }
 
@@ -188,7 +188,7 @@ func CheckCL4(impl model.Stepper, c *CL4, steps int) (CL4Report, error) {
 	m := measureStart(n, c.Phi)
 	r.Margin, r.Imbalance = m.Margin, m.Imbalance
 	// The product a^{N/2} b^{N/2} is c up to N roundings of size u·c.
-	if math.Abs(r.Margin-c.C) > 4*float64(c.N)*unitRoundoff {
+	if math.Abs(r.Margin-c.C) > 4*float64(c.N)*linalg.UnitRoundoff {
 		r.Violation = fmt.Sprintf("start margin %.17g ≠ c = %.17g", r.Margin, c.C)
 		return r, nil
 	}

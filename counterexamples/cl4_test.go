@@ -74,7 +74,7 @@ func TestCL4_DivergesEveryEtaAndMargin(t *testing.T) {
 // blows up (measured), so the property stays on the range.
 func TestCL4_AnyEtaAndMargin(t *testing.T) {
 	valid := 0
-	rapid.Check(t, func(rt *rapid.T) {
+	rapidtb.CheckT(t, func(rt *rapid.T) {
 		N := 2 * rapid.IntRange(1, 4).Draw(rt, "halfN")
 		d := rapid.IntRange(1, 4).Draw(rt, "d")
 		c := float64(rapid.IntRange(1, 99).Draw(rt, "cPercent")) / 100
@@ -130,11 +130,8 @@ func TestCL4_PlantedBugs(t *testing.T) {
 		t.Fatalf("a frozen stepper should fail CL4: %s", r)
 	}
 	t.Logf("planted frozen stepper detected: %s", r.Violation)
-	restore, err := noFailFiles() // the planted bug fails by design: keep no fail file
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := rapidtb.Check("TestCL4_PlantedBugs_rapid", func(rt *rapid.T) {
+	// The planted bug fails by design: keep no fail file.
+	rep := rapidtb.CheckWith(rapidtb.WithoutFailFile, "TestCL4_PlantedBugs_rapid", func(rt *rapid.T) {
 		c := float64(rapid.IntRange(1, 99).Draw(rt, "cPercent")) / 100
 		cl, err := NewCL4(2, 1, c, 1e-3)
 		if err != nil {
@@ -148,7 +145,6 @@ func TestCL4_PlantedBugs(t *testing.T) {
 			rt.Fatalf("%s", r)
 		}
 	})
-	restore()
 	if !rep.Failed {
 		t.Fatal("rapid did not see the planted frozen stepper")
 	}

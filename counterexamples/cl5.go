@@ -167,9 +167,6 @@ func (r CL5Report) String() string {
 	return s
 }
 
-// unitRoundoff is float64's u = 2⁻⁵³.
-const unitRoundoff = 0x1p-53
-
 // Lemma18Horizon is the relative layer departure up to which a
 // floating-point run is a faithful proxy of exact GD for Claim 5.
 //
@@ -192,7 +189,7 @@ const Lemma18Horizon = 1e-6
 // different orders, so the layers part by O(N·d·u). 64 covers the norm
 // constants and the Qᵀ·W·Q change of basis of the measurement.
 func stepInjection(N, d int) float64 {
-	return 64 * unitRoundoff * float64(N) * float64(d)
+	return 64 * linalg.UnitRoundoff * float64(N) * float64(d)
 }
 
 // overflowScale is the layer size above which the products in the Lemma 18
@@ -202,7 +199,7 @@ var overflowScale = math.Sqrt(math.MaxFloat64)
 // measureRounding is the rounding of the measurement itself, relative to
 // the layer scale: Qᵀ·W·Q is two products of d×d matrices (d·u each in
 // norm) with a Q that is orthogonal only to a few u; 8·d·u covers it.
-func measureRounding(d int) float64 { return 8 * float64(d) * unitRoundoff }
+func measureRounding(d int) float64 { return 8 * float64(d) * linalg.UnitRoundoff }
 
 // lemma18Dev measures max_j max(‖W_j − W_1‖_F, ‖offdiag(Qᵀ W_j Q)‖_F) and
 // returns it with the scale max(1, max_j ‖W_j‖_F), the diagonal of
@@ -390,7 +387,7 @@ func CheckCL5(impl model.Stepper, c *CL5, eta float64, steps int) (CL5Report, er
 		}
 		m := scale // ≥ max_j ‖W_j(t)‖_F ≥ ‖W_j(t)‖_σ
 		delta := 2 * float64(c.N) * math.Pow(m, float64(c.N-1)) * tol
-		round := 8 * float64(c.N*c.D) * unitRoundoff * (loss + phiF*phiF + math.Pow(m, float64(2*c.N)))
+		round := 8 * float64(c.N*c.D) * linalg.UnitRoundoff * (loss + phiF*phiF + math.Pow(m, float64(2*c.N)))
 		bound := 0.0
 		if delta < c.Lambda {
 			bound = 0.5*(c.Lambda-delta)*(c.Lambda-delta) - round

@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"pgregory.net/rapid"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/internal/rapidtb"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
@@ -48,7 +49,7 @@ func checkCL5Hypotheses(t interface {
 	for i := 0; i < c.D; i++ {
 		shifted.Set(i, i, shifted.At(i, i)+c.Lambda)
 	}
-	if s := invariants.SigmaMin(shifted); !(s <= 64*float64(c.D)*unitRoundoff*math.Max(1, invariants.Frobenius(c.Phi))) {
+	if s := invariants.SigmaMin(shifted); !(s <= 64*float64(c.D)*linalg.UnitRoundoff*math.Max(1, invariants.Frobenius(c.Phi))) {
 		t.Fatalf("−λ = %g is not an eigenvalue of Φ (σ_min(Φ + λI) = %g)", -c.Lambda, s)
 	}
 }
@@ -105,7 +106,7 @@ func TestCL5_FloorAndLemma18EveryEta(t *testing.T) {
 // asserted and the claim checked for K = 300 steps.
 func TestCL5_AnyEta(t *testing.T) {
 	valid := 0
-	rapid.Check(t, func(rt *rapid.T) {
+	rapidtb.CheckT(t, func(rt *rapid.T) {
 		N := 2 * rapid.IntRange(1, 3).Draw(rt, "halfN")
 		d := rapid.IntRange(1, 5).Draw(rt, "d")
 		seed := uint64(rapid.IntRange(0, 1<<20).Draw(rt, "seed"))
@@ -180,11 +181,8 @@ func TestCL5_PlantedBugs(t *testing.T) {
 	}
 	t.Logf("planted symmetry breaker detected: %s", r.Violation)
 
-	restore, err := noFailFiles() // the planted bug fails by design: keep no fail file
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := rapidtb.Check("TestCL5_PlantedBugs_rapid", func(rt *rapid.T) {
+	// The planted bug fails by design: keep no fail file.
+	rep := rapidtb.CheckWith(rapidtb.WithoutFailFile, "TestCL5_PlantedBugs_rapid", func(rt *rapid.T) {
 		d := rapid.IntRange(2, 4).Draw(rt, "d")
 		c, err := NewCL5(2, d, uint64(rapid.IntRange(1, 100).Draw(rt, "seed")))
 		if err != nil {
@@ -198,7 +196,6 @@ func TestCL5_PlantedBugs(t *testing.T) {
 			rt.Fatalf("%s", r)
 		}
 	})
-	restore()
 	if !rep.Failed {
 		t.Fatal("rapid did not see the planted symmetry breaker")
 	}

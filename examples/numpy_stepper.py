@@ -14,10 +14,14 @@ Options (for testing the suite itself):
                         gradient taken at the partly updated iterate
                         (a classic bug: not GD); the suite must reject it
   --float32             compute in float32 and declare precision 32
+  --stats               at exit, print to stderr the CPU seconds spent in
+                        `step` and in the whole session (the benchmark's
+                        split of compute and protocol overhead)
 Everything on stdout is protocol: diagnostics go to stderr.
 """
 import struct
 import sys
+import time
 
 import numpy as np
 
@@ -78,11 +82,16 @@ def main(argv):
     sequential = "--broken" in argv and argv[argv.index("--broken") + 1] == "sequential"
     dtype = np.float32 if "--float32" in argv else np.float64
     name = "numpy" + ("-float32" if dtype == np.float32 else "") + ("-broken-sequential" if sequential else "")
+    stats = "--stats" in argv
+    steps, compute, session = 0, 0.0, None
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     while True:
         head = read_exact(inp, HEADER.size)
-        if head is None:
-            return 0  # end of input: the session is over
+        if head is None:  # end of input: the session is over
+            if stats and session is not None:
+                sys.stderr.write("numpy_stepper stats: steps=%d compute_cpu_s=%.6f session_cpu_s=%.6f\n"
+                                 % (steps, compute, time.process_time() - session))
+            return 0
         magic, version, kind, rid = HEADER.unpack(head)
         if magic != MAGIC or version != VERSION:
             sys.stderr.write("numpy_stepper: not a dlnverify v1 frame\n")
@@ -96,6 +105,8 @@ def main(argv):
         if kind != STEP:
             sys.stderr.write("numpy_stepper: unexpected frame kind %d\n" % kind)
             return 1
+        if session is None:
+            session = time.process_time()
         n, k, eta = struct.unpack("<IId", read_exact(inp, 16))
         dims = struct.unpack("<%dI" % (n + 1), read_exact(inp, 4 * (n + 1)))
         phi = np.frombuffer(read_exact(inp, 8 * dims[n] * dims[0]), "<f8").reshape(dims[n], dims[0]).astype(dtype)
@@ -104,7 +115,11 @@ def main(argv):
         parts = [HEADER.pack(MAGIC, VERSION, STEP_REPLY, rid), struct.pack("<II", n, k), struct.pack("<%dI" % (n + 1), *dims)]
         try:
             for _ in range(k):
+                t0 = time.process_time() if stats else 0.0
                 loss, ws = step(ws, phi, dtype(eta), sequential)
+                if stats:
+                    compute += time.process_time() - t0
+                    steps += 1
                 parts.append(struct.pack("<d", loss))
                 parts.extend(w.astype("<f8").tobytes() for w in ws)
         except Exception as exc:  # answer with an error frame; the session goes on

@@ -1,9 +1,11 @@
 package extstep_test
 
 import (
+	"bytes"
+	"fmt"
 	"math/rand/v2"
-	"os"
 	"os/exec"
+	"syscall"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -22,7 +24,7 @@ func benchNet() (*model.Net, *mat.Dense) {
 			for k := 0; k < 4; k++ {
 				v := 0.05 * r.NormFloat64()
 				if i == k {
-					v += 1
+					v++
 				}
 				m.Set(i, k, v)
 			}
@@ -37,43 +39,64 @@ func benchNet() (*model.Net, *mat.Dense) {
 	return n, phi
 }
 
-// BenchmarkNumpyStep measures the numpy client at N3 4×4×4×4 per GD step
-// through the protocol: Batch1 is one request per step (the protocol's
-// whole round trip), Spec256 is the speculative batching Step uses on a
-// trajectory. The per-step compute of the same numpy code in-process is
-// measured by the Python side (docs/external.md records both).
+func cpuSelf() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// BenchmarkNumpyStep measures examples/numpy_stepper.py at N3 4×4×4×4 per
+// GD step through the protocol. Batch1 sends one request per step (the
+// whole round trip every step); Spec256 is what Step does on a trajectory
+// (speculative batches of up to 256 steps). Besides the wall time (ns/op,
+// which a loaded machine inflates), it reports CPU time per step, which
+// separates the parts: compute-µs is the peer's CPU inside its step
+// function, peer-proto-µs the rest of the peer's CPU in the session
+// (framing, numpy conversions, speculated steps beyond the first), and
+// client-µs the Go side (framing, comparisons, copies).
 func BenchmarkNumpyStep(b *testing.B) {
-	py := numpyPythonB(b)
+	py := ""
+	for _, c := range []string{"/usr/bin/python3", "python3"} {
+		if exec.Command(c, "-c", "import numpy").Run() == nil {
+			py = c
+			break
+		}
+	}
+	if py == "" {
+		b.Skip("no python3 with numpy (apt-get install python3-numpy)")
+	}
 	for _, c := range []struct {
 		name  string
 		batch int
 	}{{"Batch1", 1}, {"Spec256", 256}} {
 		b.Run(c.name, func(b *testing.B) {
-			p, err := extstep.Start(py+" ../examples/numpy_stepper.py", extstep.Options{MaxBatch: c.batch, Stderr: os.Stderr})
+			var stderr bytes.Buffer
+			p, err := extstep.Start("exec "+py+" ../examples/numpy_stepper.py --stats", extstep.Options{MaxBatch: c.batch, Stderr: &stderr})
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer p.Close()
 			n, phi := benchNet()
 			b.ResetTimer()
+			cpu0 := cpuSelf()
 			for i := 0; i < b.N; i++ {
 				if _, err := p.Step(n, phi, 1e-3); err != nil {
 					b.Fatal(err)
 				}
 			}
+			client := cpuSelf() - cpu0
 			b.StopTimer()
 			st := p.Stats()
+			_ = p.Close()
+			var steps int
+			var compute, session float64
+			if _, err := fmt.Sscanf(stderr.String(), "numpy_stepper stats: steps=%d compute_cpu_s=%g session_cpu_s=%g", &steps, &compute, &session); err != nil {
+				b.Fatalf("no stats from the peer (%v): %q", err, stderr.String())
+			}
+			perStep := func(s float64) float64 { return s / float64(b.N) * 1e6 }
 			b.ReportMetric(float64(st.Requests)/float64(b.N), "req/step")
+			b.ReportMetric(perStep(compute), "compute-µs")
+			b.ReportMetric(perStep(session-compute), "peer-proto-µs")
+			b.ReportMetric(perStep(client), "client-µs")
 		})
 	}
-}
-
-func numpyPythonB(b *testing.B) string {
-	for _, py := range []string{"/usr/bin/python3", "python3"} {
-		if exec.Command(py, "-c", "import numpy").Run() == nil {
-			return py
-		}
-	}
-	b.Skip("no python3 with numpy (apt-get install python3-numpy)")
-	return ""
 }

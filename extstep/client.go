@@ -14,6 +14,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -30,9 +31,10 @@ const (
 )
 
 // Unit round-offs a peer can declare: the machine epsilon of its floating
-// point type (the convention of proofs_test.Unit, 2⁻⁵² for float64).
+// point type (linalg.MachEps = ε_mach = 2⁻⁵² for float64, the unit the
+// proofs_test tiers are written in; the unit round-off proper is half of it).
 const (
-	UnitFloat64 = 0x1p-52
+	UnitFloat64 = linalg.MachEps
 	UnitFloat32 = 0x1p-23
 )
 
@@ -95,11 +97,14 @@ type Stats struct {
 //
 // Batching: a request asks for k steps from one iterate and the reply
 // carries every iterate and pre-step loss. Step asks for k > 1 steps
-// speculatively: when a caller steps the iterate Step just returned, with
-// the same Φ and η, the next iterate is already there (compared bit for
-// bit). k doubles while the speculation is used, up to MaxBatch, and drops
-// to 1 when it was wasted. Results are exactly what single steps would
-// return, as long as the peer's step is a function of (W, Φ, η).
+// speculatively: when a caller steps an iterate Step returned, with the
+// same Φ and η, the next iterate is already there (compared bit for bit).
+// Up to Streams trajectories are followed at once (a property may step two
+// networks in turn); a new one starts with k = 1 and k doubles each time
+// its speculation is used up, to at most MaxBatch, so the steps computed
+// in vain never exceed the steps used. Results are exactly what single
+// steps would return, as long as the peer's step is a function of
+// (W, Φ, η).
 type Peer struct {
 	mu       sync.Mutex
 	cmdline  string
@@ -120,9 +125,11 @@ type Peer struct {
 
 	buf, wbuf []byte
 	cur, phi  []float64 // the caller's iterate and Φ, flattened
-	batch     int
-	sp        spec
+	streams   []*spec   // most recently used first
 }
+
+// Streams is how many trajectories a Peer speculates on at once.
+const Streams = 4
 
 // spec is the last reply: k iterates after the request's start.
 type spec struct {
@@ -135,7 +142,7 @@ type spec struct {
 	losses []float64   // losses[i]: ℓ before step i+1
 	next   int         // the next state to serve
 	id     uint64
-	first  int // the Step number that sent the request
+	batch  int // k of the last request
 }
 
 func (s *spec) prev() []float64 {
@@ -151,7 +158,7 @@ func Start(cmdline string, o Options) (*Peer, error) {
 	if strings.TrimSpace(cmdline) == "" {
 		return nil, errors.New("exec: empty command")
 	}
-	p := &Peer{cmdline: cmdline, timeout: o.Timeout, maxBatch: o.MaxBatch, batch: 1,
+	p := &Peer{cmdline: cmdline, timeout: o.Timeout, maxBatch: o.MaxBatch,
 		buf: make([]byte, 1<<15), exited: make(chan struct{})}
 	if p.timeout <= 0 {
 		p.timeout = DefaultTimeout
@@ -330,7 +337,7 @@ func (p *Peer) fail(step int, id uint64, err error) error {
 	}
 	pe := &PeerError{Cmd: p.cmdline, Name: p.name, Step: step, Request: id, Msg: oneLine(msg)}
 	p.fatal = pe
-	p.sp.valid = false
+	p.streams = nil
 	p.kill()
 	return pe
 }
@@ -376,25 +383,40 @@ func (p *Peer) Step(n *model.Net, phi mat.Matrix, eta float64) (float64, error) 
 	}
 	p.cur = flattenNet(p.cur[:0], n)
 	p.phi = flattenMatrix(p.phi[:0], phi)
-	sp := &p.sp
-	same := sp.valid && eta == sp.eta && equalInts(dims, sp.dims) && equalBits(p.phi, sp.phi) && equalBits(p.cur, sp.prev())
-	if !same || sp.next == len(sp.states) {
-		switch {
-		case same: // the speculation was used up: ask for more
-			p.batch = min(2*p.batch, p.maxBatch)
-		case sp.valid && sp.next < len(sp.states): // wasted
-			p.batch = 1
+	var sp *spec
+	for i, c := range p.streams {
+		if c.valid && eta == c.eta && equalInts(dims, c.dims) && equalBits(p.phi, c.phi) && equalBits(p.cur, c.prev()) {
+			sp = c
+			copy(p.streams[1:i+1], p.streams[:i]) // most recently used first
+			p.streams[0] = sp
+			break
 		}
-		if err := p.request(dims, eta); err != nil {
+	}
+	switch {
+	case sp == nil: // a new trajectory: take a free slot or the least recently used one
+		if len(p.streams) < Streams {
+			p.streams = append(p.streams, nil)
+		}
+		last := len(p.streams) - 1
+		sp = p.streams[last]
+		if sp == nil {
+			sp = &spec{}
+		}
+		copy(p.streams[1:], p.streams[:last])
+		p.streams[0] = sp
+		if err := p.request(sp, dims, eta, 1); err != nil {
+			return math.NaN(), err
+		}
+	case sp.next == len(sp.states): // the speculation was used up: ask for more
+		if err := p.request(sp, dims, eta, min(2*sp.batch, p.maxBatch)); err != nil {
 			return math.NaN(), err
 		}
 	}
-	return p.serve(n)
+	return p.serve(sp, n)
 }
 
 // serve hands out the next speculated iterate.
-func (p *Peer) serve(n *model.Net) (float64, error) {
-	sp := &p.sp
+func (p *Peer) serve(sp *spec, n *model.Net) (float64, error) {
 	i := sp.next
 	in, out, loss := sp.prev(), sp.states[i], sp.losses[i]
 	step := p.stats.Steps + 1
@@ -418,12 +440,12 @@ func (p *Peer) serve(n *model.Net) (float64, error) {
 	return loss, nil
 }
 
-// request sends one step request of p.batch steps from p.cur and reads the
-// reply into p.sp.
-func (p *Peer) request(dims []int, eta float64) error {
+// request sends one step request of k steps from p.cur and reads the
+// reply into sp.
+func (p *Peer) request(sp *spec, dims []int, eta float64, k int) error {
 	p.id++
-	id, k, step := p.id, p.batch, p.stats.Steps+1
-	p.sp.valid = false
+	id, step := p.id, p.stats.Steps+1
+	sp.valid = false
 	b := putHeader(p.wbuf[:0], KindStep, id)
 	b = le.AppendUint32(b, uint32(len(dims)-1))
 	b = le.AppendUint32(b, uint32(k))
@@ -453,7 +475,7 @@ func (p *Peer) request(dims []int, eta float64) error {
 		if err != nil {
 			return p.fail(step, id, err)
 		}
-		p.batch = 1 // the error may belong to a speculated step; retry single steps
+		// sp stays invalid: the next Step starts over with single steps
 		return fmt.Errorf("%s: step %d: peer error: %s", p.Name(), step, oneLine(msg))
 	}
 	if h.kind != KindStepReply {
@@ -482,7 +504,6 @@ func (p *Peer) request(dims []int, eta float64) error {
 			return p.fail(step, id, fmt.Errorf("shape changed: reply has d_%d = %d, request %d (dims %v)", j, g, d, dims))
 		}
 	}
-	sp := &p.sp
 	size := layerSize(dims)
 	if cap(sp.losses) < k {
 		sp.losses = make([]float64, k)
@@ -511,7 +532,7 @@ func (p *Peer) request(dims []int, eta float64) error {
 	sp.eta = eta
 	sp.phi = append(sp.phi[:0], p.phi...)
 	sp.start = append(sp.start[:0], p.cur...)
-	sp.next, sp.id, sp.first, sp.valid = 0, id, step, true
+	sp.next, sp.id, sp.batch, sp.valid = 0, id, k, true
 	return nil
 }
 
@@ -587,4 +608,17 @@ func hasNaN(v []float64) bool {
 		}
 	}
 	return false
+}
+
+// Prefix introduces an external stepper wherever an implementation is
+// named (--impl, DLNVERIFY_IMPL): exec:'CMD ARGS'.
+const Prefix = "exec:"
+
+// Command returns the command line of an exec:'CMD ARGS' implementation
+// name, and whether name is one.
+func Command(name string) (string, bool) {
+	if !strings.HasPrefix(name, Prefix) {
+		return "", false
+	}
+	return strings.TrimPrefix(name, Prefix), true
 }

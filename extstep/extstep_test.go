@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/dlnverify/dlnverify/extstep"
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/internal/testpeer"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -64,7 +65,7 @@ func start(t *testing.T, cmd string, o extstep.Options) *extstep.Peer {
 // served by few requests.
 func TestSpeculationIsExact(t *testing.T) {
 	p := start(t, testpeer.Command("ok"), extstep.Options{})
-	if p.Name() != "exec:testpeer-ok" || p.Bits() != 64 || p.UnitRoundoff() != 0x1p-52 {
+	if p.Name() != "exec:testpeer-ok" || p.Bits() != 64 || p.UnitRoundoff() != linalg.MachEps {
 		t.Fatalf("handshake: name %q bits %d unit %g", p.Name(), p.Bits(), p.UnitRoundoff())
 	}
 	r := rand.New(rand.NewPCG(3, 4))
@@ -87,9 +88,20 @@ func TestSpeculationIsExact(t *testing.T) {
 			}
 		}
 	}
-	for s := 0; s < 20; s++ { // interleaved: every call misses
+	for s := 0; s < 20; s++ { // two trajectories in turn: two streams
 		check("interleaved a", a, ra, phiA, 0.01)
 		check("interleaved b", b, rb, phiB, 0.01)
+	}
+	// More trajectories in turn than Streams: streams are evicted and restarted.
+	var many, refs []*model.Net
+	for i := 0; i < extstep.Streams+2; i++ {
+		n, _ := randNet(r, []int{3, 4, 2})
+		many, refs = append(many, n), append(refs, n.Clone())
+	}
+	for s := 0; s < 30; s++ {
+		for i := range many {
+			check("round robin", many[i], refs[i], phiA, 0.02)
+		}
 	}
 	before := p.Stats()
 	for s := 0; s < 1000; s++ {

@@ -1,7 +1,10 @@
 // Package invariants measures what the paper talks about, as pure functions
 // of a network state and a target: imbalance (D1), deficiency margin (D2),
-// singular values, fractional powers, the end-to-end operator P_W (F2) and
-// the bounds of Theorem 1 and Lemma 2.
+// singular values, fractional powers, the end-to-end operator P_W (F2); and
+// it is the one home of every bound of the paper: Theorem 1's δ*, η*, rate
+// and T(ε) (T1), Lemma 2's layer bound (L2), Lemma 6's (L6), R1's residual
+// margin, Theorem 2's probability, step size and horizon (T2), and the
+// probabilistic claims' bounds (CL2, CL3, L8).
 //
 // Conventions are model's: x ↦ W_N⋯W_1 x, W_j ∈ R^{d_j×d_{j−1}},
 // W = W_{1:N}. Every measurement returns NaN (never a value that passes a
@@ -19,33 +22,23 @@ import (
 	"github.com/dlnverify/dlnverify/model"
 )
 
-// SingularValues of a, descending (nil on failure).
-func SingularValues(a mat.Matrix) []float64 {
-	sv, err := linalg.SingularValues(a)
-	if err != nil {
-		return nil
-	}
-	return sv
-}
-
-// SigmaMin is σ_min(a), the min(r, c)-th largest singular value.
-func SigmaMin(a mat.Matrix) float64 { return linalg.SigmaMin(a) }
-
-// SpectralNorm is ‖a‖_σ, the largest singular value (not mat.Norm(a, 2),
-// which is Frobenius).
-func SpectralNorm(a mat.Matrix) float64 { return linalg.SpectralNorm(a) }
-
-// Frobenius is ‖a‖_F.
-func Frobenius(a mat.Matrix) float64 { return linalg.Frobenius(a) }
-
 // ImbalancePairs returns ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F for j = 1..N−1
-// (index j−1). The formula has one home, model.ImbalancePairs.
-func ImbalancePairs(n *model.Net) []float64 { return model.ImbalancePairs(n) }
+// (index j−1): the D1 quantity of each adjacent pair of layers.
+func ImbalancePairs(n *model.Net) []float64 { return linalg.ImbalancePairs(layersOf(n)) }
 
 // Imbalance is the measured D1 value: the smallest δ for which the layers
 // are δ-balanced, max_j ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F (0 when N = 1, NaN
-// when any pair is NaN).
-func Imbalance(n *model.Net) float64 { return model.ImbalanceOf(n) }
+// when any pair is NaN). This is D1's one public name.
+func Imbalance(n *model.Net) float64 { return linalg.Imbalance(layersOf(n)) }
+
+// layersOf returns W_1..W_N themselves (no copies).
+func layersOf(n *model.Net) []*mat.Dense {
+	ls := make([]*mat.Dense, n.N())
+	for j := range ls {
+		ls[j] = n.Layer(j + 1)
+	}
+	return ls
+}
 
 // Margin is the deficiency margin of an end-to-end W with respect to Φ
 // (D2): σ_min(Φ) − ‖W − Φ‖_F. W has deficiency margin c > 0 exactly when
@@ -91,10 +84,6 @@ func Measure(n *model.Net, phi mat.Matrix, rec *model.Record) {
 	rec.MaxSpectral = MaxLayerSpectral(n)
 }
 
-// SymPow is [S]^p for symmetric PSD S; round-off negative eigenvalues are
-// clamped to 0, and [S]^0 = I (0⁰ = 1).
-func SymPow(s mat.Matrix, p float64) (*mat.Dense, error) { return linalg.SymPow(s, p) }
-
 // ApplyPW returns P_W applied to E (F2):
 // Σ_{j=1}^{N} [WWᵀ]^{(j−1)/N} E [WᵀW]^{(N−j)/N}, for W, E ∈ R^{d_N×d_0}.
 func ApplyPW(w, e mat.Matrix, N int) (*mat.Dense, error) {
@@ -135,7 +124,7 @@ func PWEigenvalues(w mat.Matrix, N int) ([][]float64, error) {
 		return nil, fmt.Errorf("invariants: P_W needs N ≥ 1 (got %d)", N)
 	}
 	r, c := w.Dims()
-	sv, err := linalg.SingularValues(w)
+	sv, err := singularValues(w)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -87,7 +88,7 @@ func TestBoundsScaleFree(t *testing.T) {
 		// relative |p ln x|·u (the conditioning of x^p in p), pow itself by
 		// a few ulps, and the decimal inputs by ≤ (Σ|p_i|)·u; 4u·(8 + Σ|p ln x|)
 		// covers them with room (here ≤ 2.2e-13; measured ≤ 3.2e-14).
-		tol := 4 * 0x1p-53 * (8 + c.cond)
+		tol := 4 * linalg.UnitRoundoff * (8 + c.cond)
 		require.InEpsilon(t, want, c.got, tol, "%s = %v, want %v", c.name, c.got, want)
 		if c.wantApprox != 0 { // the figure, to half a unit of its last digit
 			require.InDelta(t, c.wantApprox, c.got, c.approxULP/2, c.name)
@@ -109,7 +110,7 @@ func TestBoundsScaleFree(t *testing.T) {
 				}
 				want := math.Exp(math.Log(base) - 2*(n-1)/n*float64(e)*math.Ln10)
 				// Tier: the log path's (|ln η*| + Σ|p ln x|)·u, ≤ 4000u here.
-				require.InEpsilon(t, want, got, 4000*0x1p-53, "N=%d r=%g λ=1e%d", N, r, e)
+				require.InEpsilon(t, want, got, 4000*linalg.UnitRoundoff, "N=%d r=%g λ=1e%d", N, r, e)
 			}
 		}
 	}
@@ -118,7 +119,7 @@ func TestBoundsScaleFree(t *testing.T) {
 	require.True(t, math.IsInf(invariants.EtaBound(1e-300, 3, 1e-300), 1)) // 1e400/165888
 	// T(ε) at η* is scale-free too: rate η*c^{2(N−1)/N} = (c/‖Φ‖)^{(6N−4)/N}/(6144N³).
 	// Tier as above, with Σ|p ln x| ≈ 2·491 (η*'s ‖Φ‖ power and c's).
-	tol := 4 * 0x1p-53 * (8 + 2*4.0/3*160*math.Ln10)
+	tol := 4 * linalg.UnitRoundoff * (8 + 2*4.0/3*160*math.Ln10)
 	rate := invariants.Rate(invariants.EtaBound(5e-161, 3, 1e-160), 5e-161, 3)
 	require.InEpsilon(t, math.Pow(0.5, 14.0/3)/165888, rate, tol)
 	require.InEpsilon(t, math.Log(1e300)/rate, invariants.Horizon(1e150, 1e-150, invariants.EtaBound(5e-161, 3, 1e-160), 5e-161, 3), tol)
@@ -126,9 +127,9 @@ func TestBoundsScaleFree(t *testing.T) {
 	// there on amd64), exactly representable: ‖Φ‖ = 2^−1030, c = ‖Φ‖/2.
 	// N = 1: η* = (c/‖Φ‖)²/6144 whatever the scale; N = 3:
 	// δ* = ¼ · 2^{−2060/3} / 6912, the power by hand in logs.
-	require.InEpsilon(t, 0.25/6144, invariants.EtaBound(0x1p-1031, 1, 0x1p-1030), 8*0x1p-53)
+	require.InEpsilon(t, 0.25/6144, invariants.EtaBound(0x1p-1031, 1, 0x1p-1030), 8*linalg.UnitRoundoff)
 	cond := 2060.0 / 3 * math.Ln2
-	require.InEpsilon(t, 0.25*math.Exp(-cond)/6912, invariants.DeltaBound(0x1p-1031, 3, 0x1p-1030), 4*0x1p-53*(8+cond))
+	require.InEpsilon(t, 0.25*math.Exp(-cond)/6912, invariants.DeltaBound(0x1p-1031, 3, 0x1p-1030), 4*linalg.UnitRoundoff*(8+cond))
 }
 
 // TestNoMarginNoBound: at c ≤ 0 every bound of Theorem 1 is undefined

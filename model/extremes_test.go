@@ -237,14 +237,15 @@ func TestExtremesExamplesEqualInputDim(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, mat.EqualApprox(w.Moments().Lxx, linalg.Identity(dx), 1e-9))
 	}
-	// Huge and tiny raw features: whitening is scale-free up to overflow.
-	for _, s := range []float64{1e-150, 1e150} {
+	// Huge and tiny raw features: whitening is scale-free (it never forms
+	// XXᵀ) up to overflow of the column means.
+	for _, s := range []float64{1e-150, 1e150, 1e-300, 1e300} {
 		raw := model.GaussianMatrix(2, 6, s, model.NewRand(5))
 		w, err := model.Whiten(raw, model.GaussianMatrix(1, 6, 1, model.NewRand(6)))
 		require.NoError(t, err, "scale %g", s)
 		require.True(t, mat.EqualApprox(w.Moments().Lxx, linalg.Identity(2), 1e-9), "scale %g", s)
 	}
-	raw := model.GaussianMatrix(2, 6, 1e160, model.NewRand(5)) // covariance overflows
+	raw := mat.NewDense(1, 6, []float64{1.7e308, 1.6e308, 1.7e308, 1.5e308, 1.7e308, 1.6e308}) // the sum of the mean overflows
 	_, err := model.Whiten(raw, model.GaussianMatrix(1, 6, 1, model.NewRand(6)))
 	require.ErrorIs(t, err, model.ErrNonFinite)
 }

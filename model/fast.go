@@ -46,7 +46,8 @@ import (
 // allocates nothing. A Fast value is NOT safe for concurrent use: give each
 // goroutine its own (the zero value is ready to use; NewFast is the same).
 type Fast struct {
-	ws []*fastWS // most recently used first
+	ws   []*fastWS // most recently used first
+	held bool      // the last StepIf skipped its update
 }
 
 // NewFast returns a ready Fast stepper (equivalent to new(Fast)).
@@ -128,6 +129,10 @@ type fastWS struct {
 	phi   blas64.General // copy of Φ when it is not a *mat.Dense
 	// scratch holds a transposed operand for the micro-kernel (≤ d_max²).
 	scratch []float64
+	// proceed is StepIf's predicate during one step (nil otherwise); held
+	// records that it declined the update.
+	proceed func(float64) bool
+	held    bool
 }
 
 func newFastWS(dims []int) *fastWS {
@@ -208,6 +213,20 @@ func (ws *fastWS) matches(n *Net) bool {
 // finiteness) before touching the network, and returns errors as Reference
 // does; it allocates only the first time it meets a network shape.
 func (f *Fast) Step(n *Net, phi mat.Matrix, eta float64) (float64, error) {
+	loss, _, err := f.StepIf(n, phi, eta, nil)
+	return loss, err
+}
+
+// StepIf implements CheckedStepper: the loss comes from the forward pass
+// (before any layer changes) and proceed is called there (nil: always
+// step). It allocates nothing more than Step.
+func (f *Fast) StepIf(n *Net, phi mat.Matrix, eta float64, proceed func(float64) bool) (float64, bool, error) {
+	loss, err := f.step(n, phi, eta, proceed)
+	return loss, err == nil && !f.held, err
+}
+
+func (f *Fast) step(n *Net, phi mat.Matrix, eta float64, proceed func(float64) bool) (float64, error) {
+	f.held = false
 	if err := checkEta(eta); err != nil {
 		return math.NaN(), err
 	}
@@ -250,10 +269,23 @@ func (f *Fast) Step(n *Net, phi mat.Matrix, eta float64) (float64, error) {
 		}
 		ph = ws.phi
 	}
+	ws.proceed, ws.held = proceed, false
+	var loss float64
+	var err error
 	if ws.order == OrderThinOutput {
-		return ws.stepThinOutput(ph, eta)
+		loss, err = ws.stepThinOutput(ph, eta)
+	} else {
+		loss, err = ws.stepThinInput(ph, eta)
 	}
-	return ws.stepThinInput(ph, eta)
+	f.held, ws.proceed = ws.held, nil
+	return loss, err
+}
+
+// hold calls the pending proceed predicate on the iterate's loss and
+// reports whether the step must be skipped.
+func (ws *fastWS) hold(loss float64) bool {
+	ws.held = ws.proceed != nil && !ws.proceed(loss)
+	return ws.held
 }
 
 // rawOf returns the raw storage of Φ when it has one in row-major form.
@@ -315,10 +347,10 @@ func (ws *fastWS) stepThinOutput(ph blas64.General, eta float64) (float64, error
 		p = ws.chain[0]
 	}
 	loss, err := ws.errorAndLoss(p, ph)
-	if err != nil {
+	if err != nil || ws.hold(loss) {
 		return loss, err
 	}
-	// Sweep j = 1..N with R_j = E W_{1:j−1}ᵀ.
+	// Sweep j = 1..N with R_j = E W_{1:j−1}ᵀ (fused per row when d_N = 1).
 	rj := ws.e
 	for j := 1; j <= N; j++ {
 		wj := ws.w[j-1]
@@ -327,6 +359,13 @@ func (ws *fastWS) stepThinOutput(ph blas64.General, eta float64) (float64, error
 			break
 		}
 		next := shaped(ws.carry[j%2], r, d[j])
+		if r == 1 {
+			// One pass over W_j's rows does both: R_{j+1}[i] = W_j[i,:]·R_j
+			// with the old row, then W_j[i,:] −= η A_j[i] R_j.
+			rowsDotAxpy(-eta, left(j).Data, rj.Data[:d[j-1]], wj.Data, wj.Stride, next.Data[:d[j]])
+			rj = next
+			continue
+		}
 		gemm(false, true, 1, rj, wj, false, next, ws.scratch) // R_{j+1} = R_j W_jᵀ (old W_j)
 		gemm(true, false, -eta, left(j), rj, true, wj, ws.scratch)
 		rj = next
@@ -353,7 +392,7 @@ func (ws *fastWS) stepThinInput(ph blas64.General, eta float64) (float64, error)
 		p = ws.chain[N-2]
 	}
 	loss, err := ws.errorAndLoss(p, ph)
-	if err != nil {
+	if err != nil || ws.hold(loss) {
 		return loss, err
 	}
 	// Sweep j = N..1 with Q_j = W_{j+1:N}ᵀ E.

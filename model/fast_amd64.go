@@ -16,6 +16,18 @@ func axpyAVX2(alpha float64, x, y []float64)
 //go:noescape
 func dotAVX2(x, y []float64) float64
 
+// rowsDotAxpyAVX2 sets out[i] = Σ_c w[i*ldw+c] x[c] (old w) and then
+// w[i*ldw+c] += α a[i] x[c], for every row i < len(out) (fast_amd64.s).
+//
+//go:noescape
+func rowsDotAxpyAVX2(alpha float64, a, x, w []float64, ldw int, out []float64)
+
+// rowGemvAVX2 sets y = α xB (+ y with add) for a row vector x and B
+// row-major with stride ldb (fast_amd64.s).
+//
+//go:noescape
+func rowGemvAVX2(alpha float64, x, b []float64, ldb int, y []float64, add bool)
+
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
 func xgetbv() (eax, edx uint32)

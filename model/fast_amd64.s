@@ -390,3 +390,217 @@ k44_write:
 	VMOVUPD Y3, (R13)
 	VZEROUPPER
 	RET
+
+// func rowGemvAVX2(alpha float64, x, b []float64, ldb int, y []float64, add bool)
+// For j < len(y): s_j = Σ_{l<len(x)} x[l]·b[l*ldb+j]; y[j] = alpha·s_j
+// (+ y[j] when add): a row vector times a row-major matrix, with the
+// column block of y held in registers across l (one load of b per FMA).
+// The caller guarantees the index ranges are inside the slices.
+TEXT ·rowGemvAVX2(SB), NOSPLIT, $0-89
+	MOVQ         x_base+8(FP), SI
+	MOVQ         x_len+16(FP), CX
+	MOVQ         b_base+32(FP), DI
+	MOVQ         ldb+56(FP), R8
+	SHLQ         $3, R8
+	MOVQ         y_base+64(FP), DX
+	MOVQ         y_len+72(FP), R9
+	VBROADCASTSD alpha+0(FP), Y15
+	MOVBLZX      add+88(FP), R10
+	XORQ         R11, R11          // column j
+	MOVQ         R9, R12
+	ANDQ         $-16, R12
+
+rg_check16:
+	CMPQ R11, R12
+	JGE  rg_done16
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	LEAQ   (DI)(R11*8), BX
+	XORQ   AX, AX
+
+rg_l16:
+	CMPQ         AX, CX
+	JGE          rg_store16
+	VBROADCASTSD (SI)(AX*8), Y4
+	VFMADD231PD  (BX), Y4, Y0
+	VFMADD231PD  32(BX), Y4, Y1
+	VFMADD231PD  64(BX), Y4, Y2
+	VFMADD231PD  96(BX), Y4, Y3
+	ADDQ         R8, BX
+	INCQ         AX
+	JMP          rg_l16
+
+rg_store16:
+	LEAQ   (DX)(R11*8), BX
+	VMULPD Y15, Y0, Y0
+	VMULPD Y15, Y1, Y1
+	VMULPD Y15, Y2, Y2
+	VMULPD Y15, Y3, Y3
+	TESTQ  R10, R10
+	JEQ    rg_w16
+	VADDPD (BX), Y0, Y0
+	VADDPD 32(BX), Y1, Y1
+	VADDPD 64(BX), Y2, Y2
+	VADDPD 96(BX), Y3, Y3
+
+rg_w16:
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, 32(BX)
+	VMOVUPD Y2, 64(BX)
+	VMOVUPD Y3, 96(BX)
+	ADDQ    $16, R11
+	JMP     rg_check16
+
+rg_done16:
+	MOVQ R9, R12
+	ANDQ $-4, R12
+
+rg_check4:
+	CMPQ   R11, R12
+	JGE    rg_done4
+	VXORPD Y0, Y0, Y0
+	LEAQ   (DI)(R11*8), BX
+	XORQ   AX, AX
+
+rg_l4:
+	CMPQ         AX, CX
+	JGE          rg_store4
+	VBROADCASTSD (SI)(AX*8), Y4
+	VFMADD231PD  (BX), Y4, Y0
+	ADDQ         R8, BX
+	INCQ         AX
+	JMP          rg_l4
+
+rg_store4:
+	LEAQ   (DX)(R11*8), BX
+	VMULPD Y15, Y0, Y0
+	TESTQ  R10, R10
+	JEQ    rg_w4
+	VADDPD (BX), Y0, Y0
+
+rg_w4:
+	VMOVUPD Y0, (BX)
+	ADDQ    $4, R11
+	JMP     rg_check4
+
+rg_done4:
+rg_check1:
+	CMPQ   R11, R9
+	JGE    rg_done
+	VXORPD X0, X0, X0
+	LEAQ   (DI)(R11*8), BX
+	XORQ   AX, AX
+
+rg_l1:
+	CMPQ        AX, CX
+	JGE         rg_store1
+	VMOVSD      (SI)(AX*8), X4
+	VFMADD231SD (BX), X4, X0
+	ADDQ        R8, BX
+	INCQ        AX
+	JMP         rg_l1
+
+rg_store1:
+	LEAQ   (DX)(R11*8), BX
+	VMULSD X15, X0, X0
+	TESTQ  R10, R10
+	JEQ    rg_w1
+	VADDSD (BX), X0, X0
+
+rg_w1:
+	VMOVSD X0, (BX)
+	INCQ   R11
+	JMP    rg_check1
+
+rg_done:
+	VZEROUPPER
+	RET
+
+// func rowsDotAxpyAVX2(alpha float64, a, x, w []float64, ldw int, out []float64)
+// For each row i < len(out) of w (stride ldw, len(x) columns):
+// out[i] = dotAxpy(alpha·a[i], x, w[i*ldw:]) — the whole d_N = 1 sweep of
+// one layer in one call (see dotAxpyAVX2).
+TEXT ·rowsDotAxpyAVX2(SB), NOSPLIT, $0-112
+	MOVQ   a_base+8(FP), R9
+	MOVQ   x_base+32(FP), SI
+	MOVQ   x_len+40(FP), CX
+	MOVQ   w_base+56(FP), DI
+	MOVQ   ldw+80(FP), R8
+	SHLQ   $3, R8
+	MOVQ   out_base+88(FP), R10
+	MOVQ   out_len+96(FP), R11
+	VMOVSD alpha+0(FP), X14
+	MOVQ   CX, BX
+	ANDQ   $-8, BX
+	MOVQ   CX, R12
+	ANDQ   $-4, R12
+	TESTQ  R11, R11
+	JEQ    ra_done
+
+ra_row:
+	VMULSD       (R9), X14, X13
+	VBROADCASTSD X13, Y15
+	VXORPD       Y0, Y0, Y0
+	VXORPD       Y1, Y1, Y1
+	XORQ         AX, AX
+	JMP          ra_check8
+
+ra_loop8:
+	VMOVUPD     (DI)(AX*8), Y2
+	VMOVUPD     32(DI)(AX*8), Y3
+	VMOVUPD     (SI)(AX*8), Y4
+	VMOVUPD     32(SI)(AX*8), Y5
+	VFMADD231PD Y2, Y4, Y0
+	VFMADD231PD Y3, Y5, Y1
+	VFMADD231PD Y4, Y15, Y2
+	VFMADD231PD Y5, Y15, Y3
+	VMOVUPD     Y2, (DI)(AX*8)
+	VMOVUPD     Y3, 32(DI)(AX*8)
+	ADDQ        $8, AX
+
+ra_check8:
+	CMPQ   AX, BX
+	JLT    ra_loop8
+	VADDPD Y1, Y0, Y0
+	JMP    ra_check4
+
+ra_loop4:
+	VMOVUPD     (DI)(AX*8), Y2
+	VMOVUPD     (SI)(AX*8), Y4
+	VFMADD231PD Y2, Y4, Y0
+	VFMADD231PD Y4, Y15, Y2
+	VMOVUPD     Y2, (DI)(AX*8)
+	ADDQ        $4, AX
+
+ra_check4:
+	CMPQ         AX, R12
+	JLT          ra_loop4
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD       X1, X0, X0
+	VPERMILPD    $1, X0, X1
+	VADDSD       X1, X0, X0
+	JMP          ra_checktail
+
+ra_tail:
+	VMOVSD      (DI)(AX*8), X2
+	VMOVSD      (SI)(AX*8), X4
+	VFMADD231SD X2, X4, X0
+	VFMADD231SD X4, X15, X2
+	VMOVSD      X2, (DI)(AX*8)
+	INCQ        AX
+
+ra_checktail:
+	CMPQ   AX, CX
+	JLT    ra_tail
+	VMOVSD X0, (R10)
+	ADDQ   $8, R9
+	ADDQ   $8, R10
+	ADDQ   R8, DI
+	DECQ   R11
+	JNE    ra_row
+
+ra_done:
+	VZEROUPPER
+	RET

@@ -30,6 +30,49 @@ func axpyAVX2(alpha float64, x, y []float64) { axpyGo(alpha, x, y) }
 //	return sum
 func dotAVX2(x, y []float64) float64 { return dotGo(x, y) }
 
+// rowsDotAxpyAVX2 is
+//
+//	for i := range out {
+//		var sum float64
+//		for c, v := range x {
+//			sum += v * w[i*ldw+c]
+//			w[i*ldw+c] += alpha * a[i] * v
+//		}
+//		out[i] = sum
+//	}
+func rowsDotAxpyAVX2(alpha float64, a, x, w []float64, ldw int, out []float64) {
+	for i := range out {
+		out[i] = dotAxpyGo(alpha*a[i], x, w[i*ldw:])
+	}
+}
+
+// rowGemvAVX2 is
+//
+//	for j := range y {
+//		var s float64
+//		for l, v := range x {
+//			s += v * b[l*ldb+j]
+//		}
+//		if add {
+//			y[j] += alpha * s
+//		} else {
+//			y[j] = alpha * s
+//		}
+//	}
+func rowGemvAVX2(alpha float64, x, b []float64, ldb int, y []float64, add bool) {
+	for j := range y {
+		var s float64
+		for l, v := range x {
+			s += v * b[l*ldb+j]
+		}
+		if add {
+			y[j] += alpha * s
+		} else {
+			y[j] = alpha * s
+		}
+	}
+}
+
 // kern4x8 is, for the 4×8 block of C at c (op(A)(i,l) = a[i*ars+l*acs], so
 // A or Aᵀ; B row-major with stride ldb; C with stride ldc)
 //

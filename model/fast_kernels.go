@@ -49,6 +49,31 @@ func dot(x, y []float64) float64 {
 	return dotGo(x, y)
 }
 
+// rowsDotAxpy sets out[i] = Σ_c w[i,c] x[c] with the old row and then
+// w[i,:] += α a[i] x, for every row i < len(out) of w (stride ldw, len(x)
+// columns): the d_N = 1 sweep of one layer in one pass over it.
+func rowsDotAxpy(alpha float64, a, x, w []float64, ldw int, out []float64) {
+	if haveAVX2FMA && len(x) >= fastVecMin {
+		rowsDotAxpyAVX2(alpha, a[:len(out)], x, w[:(len(out)-1)*ldw+len(x)], ldw, out)
+		return
+	}
+	for i := range out {
+		out[i] = dotAxpyGo(alpha*a[i], x, w[i*ldw:i*ldw+len(x)])
+	}
+}
+
+// dotAxpyGo is the loop s += x[i]·y[i]; y[i] += α x[i] over i < len(x),
+// returning s.
+func dotAxpyGo(alpha float64, x, y []float64) float64 {
+	y = y[:len(x)]
+	var s float64
+	for i, v := range x {
+		s += v * y[i]
+		y[i] += alpha * v
+	}
+	return s
+}
+
 // axpyGo is the loop y[i] += α x[i], i < len(x) (len(y) ≥ len(x)).
 func axpyGo(alpha float64, x, y []float64) {
 	y = y[:len(x)]
@@ -71,7 +96,8 @@ func dotGo(x, y []float64) float64 {
 // true), op(X) = Xᵀ when the flag is set. Shapes are the callers' to get
 // right; C never aliases A or B; scratch holds at least k·n values (for a
 // transposed B). Dispatch, first match: ≤ fastTinyMax multiply-adds → one
-// strided loop; AVX2 and m, n, k ≥ 4 → micro-kernels (kernGemm); AVX2 and
+// strided loop; AVX2, one row, no transposes, n ≥ fastVecMin → rowGemvAVX2;
+// AVX2 and m, n, k ≥ 4 → micro-kernels (kernGemm); AVX2 and
 // rows of ≥ 16 → axpy/dot rows (loopGemm); ≥ fastBLASMin → gonum Dgemm
 // tiles; thin (m < 2, n < 4 or k < 4) → loopGemm; else 2×4 Go blocks.
 func gemm(tA, tB bool, alpha float64, a, b blas64.General, add bool, c blas64.General, scratch []float64) {
@@ -82,6 +108,12 @@ func gemm(tA, tB bool, alpha float64, a, b blas64.General, add bool, c blas64.Ge
 	}
 	if m*n*k <= fastTinyMax {
 		tinyGemm(tA, tB, m, n, k, alpha, a, b, add, c)
+		return
+	}
+	if haveAVX2FMA && m == 1 && !tA && !tB && n >= fastVecMin {
+		// A row vector times a matrix (the thin-end chains at d_N = 1):
+		// y held in registers across the rows of B.
+		rowGemvAVX2(alpha, a.Data[:k], b.Data, b.Stride, c.Data[:n], add)
 		return
 	}
 	if haveAVX2FMA && m >= 4 && n >= 4 && k >= 4 {

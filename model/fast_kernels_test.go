@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/blas/blas64"
+
+	"github.com/dlnverify/dlnverify/internal/linalg"
 )
 
 // TestFastKernels checks the vector kernels (assembly where available)
@@ -25,7 +27,7 @@ func TestFastKernels(t *testing.T) {
 		axpy(0.7, x[:n], y)
 		axpyGo(0.7, x[:n], y2)
 		for i := range y {
-			if math.Abs(y[i]-y2[i]) > 2*0x1p-53*(math.Abs(y2[i])+0.7*math.Abs(x[i])) {
+			if math.Abs(y[i]-y2[i]) > 2*linalg.UnitRoundoff*(math.Abs(y2[i])+0.7*math.Abs(x[i])) {
 				t.Fatalf("axpy n=%d i=%d: %v vs %v", n, i, y[i], y2[i])
 			}
 		}
@@ -33,7 +35,7 @@ func TestFastKernels(t *testing.T) {
 		for i := 0; i < n; i++ {
 			abs += math.Abs(x[i] * y[i])
 		}
-		if d := math.Abs(dot(x[:n], y) - dotGo(x[:n], y)); d > 2*float64(n+1)*0x1p-53*abs {
+		if d := math.Abs(dot(x[:n], y) - dotGo(x[:n], y)); d > 2*float64(n+1)*linalg.UnitRoundoff*abs {
 			t.Fatalf("dot n=%d: differs by %g", n, d)
 		}
 	}
@@ -44,7 +46,7 @@ func TestFastKernels(t *testing.T) {
 		}
 		return g
 	}
-	for _, sz := range [][3]int{{1, 1, 1}, {3, 5, 2}, {4, 4, 4}, {4, 8, 4}, {5, 9, 7}, {8, 8, 8}, {8, 12, 5}, {12, 15, 6}, {16, 4, 9}, {13, 17, 11}, {2, 40, 30}, {33, 70, 65}, {1, 128, 32}, {70, 33, 129}, {20, 140, 10}, {130, 9, 20}} {
+	for _, sz := range [][3]int{{1, 1, 1}, {3, 5, 2}, {4, 4, 4}, {4, 8, 4}, {5, 9, 7}, {8, 8, 8}, {8, 12, 5}, {12, 15, 6}, {16, 4, 9}, {13, 17, 11}, {2, 40, 30}, {33, 70, 65}, {1, 128, 32}, {70, 33, 129}, {20, 140, 10}, {130, 9, 20}, {1, 9, 7}, {1, 21, 3}, {1, 37, 40}} {
 		m, n, k := sz[0], sz[1], sz[2]
 		for _, tA := range []bool{false, true} {
 			for _, tB := range []bool{false, true} {
@@ -86,7 +88,7 @@ func TestFastKernels(t *testing.T) {
 							if add {
 								want += c0[i*c.Stride+j]
 							}
-							tol := 2*float64(k+2)*0x1p-53*(0.5*abs) + 0x1p-52*math.Abs(want)
+							tol := 2*float64(k+2)*linalg.UnitRoundoff*(0.5*abs) + linalg.MachEps*math.Abs(want)
 							if got := c.Data[i*c.Stride+j]; math.Abs(got-want) > tol {
 								t.Fatalf("gemm %v tA=%v tB=%v add=%v [%d,%d]: %v want %v", sz, tA, tB, add, i, j, got, want)
 							}
@@ -166,7 +168,7 @@ func TestFastMicroKernels(t *testing.T) {
 							if add {
 								want += c0[i*ldc+j]
 							}
-							tol := 2*float64(k+2)*0x1p-53*(0.75*abs) + 0x1p-52*math.Abs(want)
+							tol := 2*float64(k+2)*linalg.UnitRoundoff*(0.75*abs) + linalg.MachEps*math.Abs(want)
 							if got := c[i*ldc+j]; math.Abs(got-want) > tol {
 								t.Fatalf("%s k=%d tA=%v add=%v [%d,%d]: %v want %v", tc.name, k, tA, add, i, j, got, want)
 							}
@@ -197,7 +199,7 @@ func TestFastMicroKernels(t *testing.T) {
 				if i < n {
 					xi = x[i]
 				}
-				if math.Abs(y[i]-y2[i]) > 0x1p-52*(math.Abs(y2[i])+1.5*math.Abs(xi)) {
+				if math.Abs(y[i]-y2[i]) > linalg.MachEps*(math.Abs(y2[i])+1.5*math.Abs(xi)) {
 					t.Fatalf("axpyAVX2 n=%d [%d]: %v want %v", n, i, y[i], y2[i])
 				}
 			}
@@ -205,8 +207,83 @@ func TestFastMicroKernels(t *testing.T) {
 			for i, v := range x {
 				abs += math.Abs(v * y[i])
 			}
-			if got := dotAVX2(x, y); math.Abs(got-want) > 2*float64(n+1)*0x1p-53*abs+1e-300 {
+			if got := dotAVX2(x, y); math.Abs(got-want) > 2*float64(n+1)*linalg.UnitRoundoff*abs+1e-300 {
 				t.Fatalf("dotAVX2 n=%d: %v want %v", n, got, want)
+			}
+		}
+	}
+}
+
+// TestFastRowKernels checks the d_N = 1 kernels (rowGemvAVX2 through gemm's
+// one-row path is in TestFastKernels; here both directly, assembly or the
+// Go loops of fast_generic.go) and rowsDotAxpy against their stated loops,
+// for every length 0..40 (the 16-, 4- and 1-wide tails) and 1..3 rows.
+func TestFastRowKernels(t *testing.T) {
+	if asmKernels && !haveAVX2FMA {
+		t.Skip("no AVX2+FMA")
+	}
+	rng := NewRand(9)
+	norm := func(n int) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = rng.NormFloat64()
+		}
+		return v
+	}
+	for n := 0; n <= 40; n++ {
+		for k := 1; k <= 3; k++ {
+			ldb := n + 2
+			x, b, y := norm(k), norm(k*ldb), norm(n)
+			for _, add := range []bool{false, true} {
+				got := append([]float64(nil), y...)
+				rowGemvAVX2(-0.5, x, b, ldb, got, add)
+				for j := range y {
+					var s, abs float64
+					for l := range x {
+						s += x[l] * b[l*ldb+j]
+						abs += math.Abs(x[l] * b[l*ldb+j])
+					}
+					want := -0.5 * s
+					if add {
+						want += y[j]
+					}
+					if math.Abs(got[j]-want) > 2*float64(k+2)*0x1p-53*(0.5*abs)+0x1p-52*math.Abs(want) {
+						t.Fatalf("rowGemvAVX2 n=%d k=%d add=%v [%d]: %v want %v", n, k, add, j, got[j], want)
+					}
+				}
+			}
+			// rows = k, columns n, stride n+3.
+			a, xv, w := norm(k), norm(n), norm(k*(n+3))
+			for _, f := range []struct {
+				name string
+				f    func(alpha float64, a, x, w []float64, ldw int, out []float64)
+			}{{"rowsDotAxpyAVX2", rowsDotAxpyAVX2}, {"rowsDotAxpy", rowsDotAxpy}} {
+				if f.name == "rowsDotAxpyAVX2" && n == 0 {
+					continue // the dispatcher never sends empty rows to it
+				}
+				wg := append([]float64(nil), w...)
+				out := make([]float64, k)
+				f.f(0.25, a, xv, wg, n+3, out)
+				for i := 0; i < k; i++ {
+					var s, abs float64
+					for c, v := range xv {
+						s += v * w[i*(n+3)+c]
+						abs += math.Abs(v * w[i*(n+3)+c])
+					}
+					if math.Abs(out[i]-s) > 2*float64(n+2)*0x1p-53*abs {
+						t.Fatalf("%s n=%d row %d: dot %v want %v", f.name, n, i, out[i], s)
+					}
+					for c := 0; c < n+3; c++ {
+						want, inc := w[i*(n+3)+c], 0.0
+						if c < n {
+							inc = 0.25 * a[i] * xv[c]
+							want += inc
+						}
+						if got := wg[i*(n+3)+c]; math.Abs(got-want) > 0x1p-52*(math.Abs(want)+math.Abs(inc)) {
+							t.Fatalf("%s n=%d [%d,%d]: %v want %v", f.name, n, i, c, got, want)
+						}
+					}
+				}
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"pgregory.net/rapid"
 
+	"github.com/dlnverify/dlnverify/internal/rapidtb"
 	"github.com/dlnverify/dlnverify/internal/selfcheck"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -182,7 +183,7 @@ func TestFastReuseAcrossShapesTargetsAndTypes(t *testing.T) {
 // of 40 steps of one Fast value.
 func TestFastReuseRandomOrder(t *testing.T) {
 	kindsSeen := map[phiKind]int{}
-	rapid.Check(t, func(rt *rapid.T) {
+	rapidtb.CheckT(t, func(rt *rapid.T) {
 		ps := newReuseProblems(rapid.Uint64Range(0, 1<<40).Draw(rt, "seed"))
 		f := model.NewFast()
 		for s := 0; s < 40; s++ {

@@ -9,13 +9,11 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"pgregory.net/rapid"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/internal/rapidtb"
 	"github.com/dlnverify/dlnverify/internal/selfcheck"
 	"github.com/dlnverify/dlnverify/model"
 )
-
-// unitRoundoff is u = 2⁻⁵³, the unit roundoff of float64.
-const unitRoundoff = 0x1p-53
 
 // diffCase is one differential run: a random network of the given shape, a
 // random target, and T steps at a step size derived from the start so the
@@ -111,7 +109,7 @@ func runDiff(ref, cand model.Stepper, c diffCase) (diffStats, error) {
 	for _, d := range c.dims {
 		dmax = max(dmax, d)
 	}
-	gamma := float64(N*dmax+2) * unitRoundoff / (1 - float64(N*dmax+2)*unitRoundoff) / unitRoundoff
+	gamma := float64(N*dmax+2) * linalg.UnitRoundoff / (1 - float64(N*dmax+2)*linalg.UnitRoundoff) / linalg.UnitRoundoff
 	_, m0 := paramNorm(x)
 	l0, err := model.Loss(x, phi)
 	if err != nil {
@@ -143,8 +141,8 @@ func runDiff(ref, cand model.Stepper, c diffCase) (diffStats, error) {
 		tolW := diffTolerance(t, st.eta, H, maxP, G, gamma)
 		// |ℓ_x − ℓ_y| ≤ G‖x_t − y_t‖ + both evaluation errors: E = fl(W_{1:N}) − Φ
 		// is off by ≤ γ M^N, and the sum of squares by γ_{d_0 d_N} ℓ.
-		evalErr := maxE*gamma*unitRoundoff*math.Pow(maxM, float64(N)) +
-			float64(c.dims[0]*c.dims[N]+1)*unitRoundoff*lx
+		evalErr := maxE*gamma*linalg.UnitRoundoff*math.Pow(maxM, float64(N)) +
+			float64(c.dims[0]*c.dims[N]+1)*linalg.UnitRoundoff*lx
 		tolL := G*tolW + 2*evalErr
 		st.checkedLos++
 		if r := math.Abs(lx-ly) / tolL; !(r <= st.worstL) {
@@ -205,7 +203,7 @@ func TestFastDifferential(t *testing.T) {
 // with rapid; 2000 steps each, the breadth complement of the 10⁴-step table.
 func TestFastDifferentialRapid(t *testing.T) {
 	cases := 0
-	rapid.Check(t, func(rt *rapid.T) {
+	rapidtb.CheckT(t, func(rt *rapid.T) {
 		N := rapid.IntRange(1, 6).Draw(rt, "N")
 		dims := make([]int, N+1)
 		for i := range dims {

@@ -167,35 +167,6 @@ func Identity(d, N int) (*Net, error) {
 	return &Net{w: layers}, nil
 }
 
-// ImbalancePairs returns ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F for j = 1..N−1
-// (index j−1): the D1 quantities. invariants.ImbalancePairs and
-// invariants.Imbalance are these; they live here because PerturbImbalance
-// needs them and model does not import invariants.
-func ImbalancePairs(n *Net) []float64 {
-	out := make([]float64, len(n.w)-1)
-	for j := 0; j+1 < len(n.w); j++ {
-		var a, b mat.Dense
-		a.Mul(n.w[j+1].T(), n.w[j+1])
-		b.Mul(n.w[j], n.w[j].T())
-		a.Sub(&a, &b)
-		out[j] = mat.Norm(&a, 2)
-	}
-	return out
-}
-
-// ImbalanceOf is the measured D1 value max_j ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F
-// (0 for N = 1; NaN if any pair is NaN).
-func ImbalanceOf(n *Net) float64 {
-	worst := 0.0
-	for _, v := range ImbalancePairs(n) {
-		if math.IsNaN(v) {
-			return math.NaN()
-		}
-		worst = math.Max(worst, v)
-	}
-	return worst
-}
-
 // PerturbImbalance returns a copy of n whose measured imbalance (D1) is δ,
 // to a relative 1e-9, while its end-to-end product (and so its deficiency
 // margin) is unchanged up to rounding. It rescales every hidden interface
@@ -275,11 +246,11 @@ func PerturbImbalance(n *Net, delta float64, rng *rand.Rand) (*Net, error) {
 		}
 		return out
 	}
-	base := ImbalanceOf(n)
+	base := linalg.Imbalance(n.w)
 	if delta == base {
 		return n.Clone(), nil
 	}
-	f := func(s float64) float64 { return ImbalanceOf(apply(s)) - delta }
+	f := func(s float64) float64 { return linalg.Imbalance(apply(s).w) - delta }
 	// Bracket a sign change of f on [0, hi] (f(0) = base − δ).
 	lo, hi := 0.0, 1e-3
 	flo := f(lo)
@@ -307,7 +278,7 @@ func PerturbImbalance(n *Net, delta float64, rng *rand.Rand) (*Net, error) {
 		}
 	}
 	out := apply(0.5 * (lo + hi))
-	if got := ImbalanceOf(out); math.Abs(got-delta) > 1e-9*math.Max(delta, 1e-300) && math.Abs(got-delta) > 1e-14 {
+	if got := linalg.Imbalance(out.w); math.Abs(got-delta) > 1e-9*math.Max(delta, 1e-300) && math.Abs(got-delta) > 1e-14 {
 		return nil, fmt.Errorf("model: reached imbalance %.6g, not the requested %.6g", got, delta)
 	}
 	return out, nil

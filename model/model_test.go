@@ -147,7 +147,7 @@ func TestRunStatuses(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, model.StatusConverged, res.Status)
 	require.LessOrEqual(t, res.FinalLoss, 1e-10)
-	require.Equal(t, res.Steps, res.HitStep+1)
+	require.Equal(t, res.Steps, res.HitStep, "the run stops at the iterate that hit ε")
 	n, _ = model.NewNetFromRows([][][]float64{{{10}}, {{10}}})
 	res, err = model.Run(model.Reference{}, n, phi, model.RunConfig{Eta: 1, MaxSteps: 100})
 	require.NoError(t, err)

@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/dlnverify/dlnverify/internal/gatecheck"
+	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -50,35 +51,7 @@ func TestMutationWhitenValidation(t *testing.T) {
 	require.ErrorIs(t, err, model.ErrShape, "examples disagree")
 }
 
-// The rank threshold is λ_min ≤ 1e-12·λ_max·d_x. With d_x = 2 and
-// covariance eigenvalues 1 and r, r = 1e-12 is rejected and r = 4e-12 is
-// accepted (threshold 2e-12).
-func TestMutationWhitenRankThreshold(t *testing.T) {
-	// u, v: zero-mean, orthogonal, ‖·‖²/m = 1 over m = 4 examples.
-	u := []float64{1, -1, 1, -1}
-	v := []float64{1, 1, -1, -1}
-	for _, c := range []struct {
-		ratio float64
-		ok    bool
-	}{{1e-12, false}, {4e-12, true}, {1e-6, true}} {
-		s := math.Sqrt(c.ratio)
-		x := mat.NewDense(2, 4, nil)
-		for k := 0; k < 4; k++ {
-			x.Set(0, k, u[k])
-			x.Set(1, k, s*v[k])
-		}
-		w, err := model.Whiten(x, mat.NewDense(1, 4, []float64{1, 2, 3, 4}))
-		if !c.ok {
-			require.ErrorIs(t, err, model.ErrSingularCovariance, "ratio %g", c.ratio)
-			continue
-		}
-		require.NoError(t, err, "ratio %g", c.ratio)
-		require.True(t, mat.EqualApprox(w.Moments().Lxx, mat.NewDiagDense(2, []float64{1, 1}), 1e-3), "ratio %g", c.ratio)
-	}
-	// Constant features: λ_max = 0.
-	_, err := model.Whiten(mat.NewDense(1, 3, []float64{2, 2, 2}), mat.NewDense(1, 3, nil))
-	require.ErrorIs(t, err, model.ErrSingularCovariance)
-}
+// The rank threshold is tested in TestWhitenRankThreshold (whiten_test.go).
 
 func TestMutationReadCSVErrors(t *testing.T) {
 	_, err := model.ReadCSV(strings.NewReader("1,2\nx,3\n"), 1)
@@ -189,7 +162,7 @@ func TestMutationPerturbImbalanceLarge(t *testing.T) {
 	for _, d := range []float64{10, 1e3, 1e5} {
 		p, err := model.PerturbImbalance(n, d, model.NewRand(4))
 		require.NoError(t, err, "δ = %g", d)
-		require.InEpsilon(t, d, model.ImbalanceOf(p), 1e-9)
+		require.InEpsilon(t, d, invariants.Imbalance(p), 1e-9)
 	}
 }
 
@@ -276,13 +249,14 @@ func TestMutationRunAccounting(t *testing.T) {
 		return n
 	}
 	// η = 3: w ← −2w, ℓ(t) = 50·4^t: 50, 200, 800, 3200 > 1000 at t = 3,
-	// so the run stops after the step from t = 3, holding W(4) = 160.
+	// so the run stops at t = 3 without stepping from it, holding W(3) = −80.
 	n := scalar(10)
 	res, err := model.Run(model.Reference{}, n, phi, model.RunConfig{Eta: 3, MaxSteps: 100, DivergeAbove: 1000})
 	require.NoError(t, err)
 	require.Equal(t, model.StatusDiverged, res.Status)
-	require.Equal(t, 4, res.Steps)
-	require.Equal(t, 160.0, n.Layer(1).At(0, 0))
+	require.Equal(t, 3, res.Steps)
+	require.Equal(t, 3200.0, res.FinalLoss)
+	require.Equal(t, -80.0, n.Layer(1).At(0, 0))
 	// DivergeAbove is "exceeds": ℓ(0) = 50 equal to it is not divergence.
 	res, err = model.Run(model.Reference{}, scalar(10), phi, model.RunConfig{Eta: 0.5, MaxSteps: 2, DivergeAbove: 50})
 	require.NoError(t, err)
@@ -330,12 +304,16 @@ func TestMutationRunAccounting(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, model.StatusMaxSteps, res.Status)
 	require.Equal(t, 3, res.Steps)
-	// ℓ(1) = 12.5 = ε exactly: the hit is step 1 (≤), after two steps.
-	res, err = model.Run(model.Reference{}, scalar(10), phi, model.RunConfig{Eta: 0.5, MaxSteps: 10, Epsilon: 12.5})
+	// ℓ(1) = 12.5 = ε exactly: the hit is step 1 (≤), and the run stops
+	// there holding W(1) = 5.
+	n = scalar(10)
+	res, err = model.Run(model.Reference{}, n, phi, model.RunConfig{Eta: 0.5, MaxSteps: 10, Epsilon: 12.5})
 	require.NoError(t, err)
 	require.Equal(t, model.StatusConverged, res.Status)
 	require.Equal(t, 1, res.HitStep)
-	require.Equal(t, 2, res.Steps)
+	require.Equal(t, 1, res.Steps)
+	require.Equal(t, 12.5, res.FinalLoss)
+	require.Equal(t, 5.0, n.Layer(1).At(0, 0))
 	// ε reached exactly at the last step, seen only after the loop.
 	res, err = model.Run(model.Reference{}, scalar(10), phi, model.RunConfig{Eta: 0.5, MaxSteps: 2, Epsilon: 50.0 / 16})
 	require.NoError(t, err)

@@ -1,20 +1,39 @@
 package model
 
 import (
+	"context"
 	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/mat"
 )
 
-// Status is how a run ended.
+// Status is how a run ended. Every status describes the iterate the run
+// stopped at, t* = Result.Steps: the network holds W(t*) and
+// Result.FinalLoss is ℓ(t*). GD and gradient flow (RunFlow) share the
+// statuses and the rules that set them.
 type Status string
 
-// The ways a run ends.
+// The ways a run ends. With ε = RunConfig.Epsilon > 0 and h the first
+// iterate with ℓ(h) ≤ ε (Result.HitStep):
 const (
-	StatusConverged Status = "converged" // some iterate had loss ≤ Epsilon
-	StatusDiverged  Status = "diverged"  // the loss became non-finite or exceeded DivergeAbove
-	StatusMaxSteps  Status = "max_steps" // MaxSteps steps were taken without either
+	// StatusConverged: ℓ(t) ≤ ε for every iterate h ≤ t ≤ t*. A run that
+	// stops at its first hit (the default) has t* = h; a run with
+	// RunConfig.Continue has run on to MaxSteps with its whole tail ≤ ε.
+	StatusConverged Status = "converged"
+	// StatusHitThenRose (only with RunConfig.Continue): ℓ(h) ≤ ε, and t* is
+	// the first iterate after h with ℓ(t*) > ε. The run stops there: an
+	// iterate below ε was a dip, not convergence.
+	StatusHitThenRose Status = "hit-then-rose"
+	// StatusDiverged: t* is the first iterate whose loss is non-finite or
+	// exceeds the divergence limit (RunConfig.DivergeAbove). No step is
+	// ever taken from that iterate.
+	StatusDiverged Status = "diverged"
+	// StatusMaxSteps: t* = MaxSteps and ε was never reached (or ε = 0).
+	StatusMaxSteps Status = "max_steps"
+	// StatusStopped: RunConfig.Observe asked to stop at t*, or the context
+	// was cancelled (Run then also returns the context's error).
+	StatusStopped Status = "stopped"
 )
 
 // Record is one row of a trajectory. Loss is always set; the other fields
@@ -32,110 +51,232 @@ type Record struct {
 // invariants.Measure is the standard one; model does not import invariants.
 type Measurer func(n *Net, phi mat.Matrix, rec *Record)
 
-// RunConfig configures Run.
+// Observer is called once for every iterate t = 0, 1, …, t* of a run, in
+// order, with ℓ(t) and the network holding W(t) (read it, do not modify
+// it). Returning true stops the run at t (StatusStopped) unless a rule of
+// the run ends it at t anyway. It is the hook for progress reports, loss
+// recorders and caller-specific stop rules (after the Converger of gonum's
+// optimize.Settings).
+type Observer func(t int, loss float64, n *Net) (stop bool)
+
+// RunConfig configures Run and RunFlow. The rules below are the only
+// place where a run's stop and divergence rules are written.
 type RunConfig struct {
-	Eta      float64 // step size η > 0
-	MaxSteps int     // K ≥ 0: the most GD steps taken
-	// Epsilon > 0 stops the run at the first iterate t with ℓ(t) ≤ Epsilon;
-	// 0 disables the rule.
+	// Eta is GD's step size η > 0; for RunFlow the time between two
+	// iterates (iterate t is W at time τ = t·η).
+	Eta      float64
+	MaxSteps int // K ≥ 0: the last iterate a run may reach
+	// Epsilon > 0 stops the run at the first iterate t with ℓ(t) ≤ Epsilon
+	// (or, with Continue, marks it and classifies the tail); 0 disables
+	// the rule.
 	Epsilon float64
+	// Continue keeps stepping after the first hit of Epsilon, to MaxSteps,
+	// so the status says whether the loss stayed ≤ Epsilon
+	// (StatusConverged) or rose above it again (StatusHitThenRose, the run
+	// stopping at the first such iterate).
+	Continue bool
 	// DivergeAbove declares divergence when ℓ(t) exceeds it. 0 means the
-	// default 1e12·max(ℓ(0), 1): twelve decades of growth is not a slow
-	// transient. A non-finite loss is always divergence.
+	// default DivergenceLimit(ℓ(0)). A non-finite loss is always
+	// divergence.
 	DivergeAbove float64
 	// Stride > 0 records every Stride-th iterate; the first and the final
 	// iterate are always recorded.
 	Stride  int
 	Measure Measurer
+	// Observe, when set, sees every iterate (see Observer).
+	Observe Observer
 }
 
-// Result is the outcome of Run.
+// DivergenceLimit is the default divergence threshold 1e12·max(ℓ(0), 1):
+// twelve decades of growth over the start, or over 1 for starts near the
+// optimum (where a harmless transient may grow the loss by many decades
+// relative to a tiny ℓ(0)), is not a slow transient.
+func DivergenceLimit(l0 float64) float64 { return 1e12 * math.Max(l0, 1) }
+
+// Result is the outcome of Run and RunFlow.
 type Result struct {
-	Status      Status
-	Steps       int     // GD steps applied; the network now holds W(Steps)
+	Status Status
+	// Steps is t*, the iterate the run stopped at: GD steps applied (for
+	// RunFlow, time t*·η was integrated). The network holds W(t*).
+	Steps       int
 	InitialLoss float64 // ℓ(0)
-	FinalLoss   float64 // ℓ(Steps), evaluated after the last step
+	FinalLoss   float64 // ℓ(t*), the loss the rules were applied to
 	// HitStep is the first t with ℓ(t) ≤ Epsilon (−1 if none): the
 	// iterations-to-converge count of the paper's experiment.
 	HitStep    int
 	Trajectory []Record
 }
 
-// Run applies GD with impl to n in place, following cfg. Divergence is a
-// Result, not an error; errors are reserved for invalid arguments and
-// failing implementations.
-func Run(impl Stepper, n *Net, phi mat.Matrix, cfg RunConfig) (Result, error) {
-	res := Result{HitStep: -1}
-	if impl == nil || n == nil {
-		return res, fmt.Errorf("model: Run needs an implementation and a network")
+// CheckedStepper is a Stepper that can decide, on the loss of the current
+// iterate, whether to take the step at all. Run uses it so that a run
+// stops at the iterate where a rule fires with no extra pass over the
+// network. Reference and Fast implement it.
+type CheckedStepper interface {
+	Stepper
+	// StepIf computes ℓ of the current iterate, calls proceed(ℓ) while n
+	// still holds that iterate (unchanged), and applies the GD step (as
+	// Step does) only if proceed returns true. It returns ℓ and whether
+	// the step was applied. Errors are Step's; on an error proceed is not
+	// called and n is unchanged.
+	StepIf(n *Net, phi mat.Matrix, eta float64, proceed func(loss float64) bool) (loss float64, stepped bool, err error)
+}
+
+// ctxEvery is how often (in iterates) the run loop polls its context.
+const ctxEvery = 1024
+
+// loop holds a run's rules; visit is the one place they are applied.
+type loop struct {
+	ctx    context.Context
+	cfg    RunConfig
+	phi    mat.Matrix
+	limit  float64
+	res    Result
+	ctxErr error
+}
+
+func newLoop(ctx context.Context, n *Net, phi mat.Matrix, cfg RunConfig) (*loop, error) {
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	if err := checkEta(cfg.Eta); err != nil {
-		return res, err
+		return nil, err
 	}
 	if cfg.MaxSteps < 0 || cfg.Stride < 0 || !(cfg.Epsilon >= 0) || !(cfg.DivergeAbove >= 0) {
-		return res, fmt.Errorf("model: RunConfig needs MaxSteps, Stride, Epsilon, DivergeAbove ≥ 0 (got %d, %d, %v, %v)",
+		return nil, fmt.Errorf("model: RunConfig needs MaxSteps, Stride, Epsilon, DivergeAbove ≥ 0 (got %d, %d, %v, %v)",
 			cfg.MaxSteps, cfg.Stride, cfg.Epsilon, cfg.DivergeAbove)
 	}
 	l0, err := Loss(n, phi)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	res.InitialLoss = l0
-	limit := cfg.DivergeAbove
-	if limit == 0 {
-		limit = 1e12 * math.Max(l0, 1)
+	lp := &loop{ctx: ctx, cfg: cfg, phi: phi, res: Result{HitStep: -1, InitialLoss: l0}}
+	lp.limit = cfg.DivergeAbove
+	if lp.limit == 0 {
+		lp.limit = DivergenceLimit(l0)
 	}
-	record := func(t int, loss float64) {
-		rec := Record{Step: t, Loss: loss, Imbalance: math.NaN(), Margin: math.NaN(), SigmaMin: math.NaN(), MaxSpectral: math.NaN()}
-		if cfg.Measure != nil {
-			cfg.Measure(n, phi, &rec)
+	return lp, nil
+}
+
+// visit applies the run's rules to iterate t with loss l (n holds W(t))
+// and reports whether the run ends at t; if so, res is complete.
+func (lp *loop) visit(t int, l float64, n *Net) bool {
+	cfg := &lp.cfg
+	st := Status("")
+	switch {
+	case math.IsNaN(l) || math.IsInf(l, 0) || l > lp.limit:
+		st = StatusDiverged
+	case cfg.Epsilon > 0 && l <= cfg.Epsilon:
+		if lp.res.HitStep < 0 {
+			lp.res.HitStep = t
 		}
-		res.Trajectory = append(res.Trajectory, rec)
-	}
-	record(0, l0)
-	diverged := func(l float64) bool { return math.IsNaN(l) || math.IsInf(l, 0) || l > limit }
-	finish := func(st Status, t int) (Result, error) {
-		res.Status, res.Steps = st, t
-		res.FinalLoss, _ = Loss(n, phi)
-		if last := len(res.Trajectory) - 1; res.Trajectory[last].Step != t {
-			record(t, res.FinalLoss)
+		if !cfg.Continue || t == cfg.MaxSteps {
+			st = StatusConverged
 		}
-		return res, nil
+	case lp.res.HitStep >= 0: // ℓ(t) > ε after a hit: it rose
+		st = StatusHitThenRose
+	case t == cfg.MaxSteps:
+		st = StatusMaxSteps
 	}
-	if diverged(l0) {
-		return finish(StatusDiverged, 0)
+	if cfg.Observe != nil && cfg.Observe(t, l, n) && st == "" {
+		st = StatusStopped
 	}
-	if cfg.Epsilon > 0 && l0 <= cfg.Epsilon {
-		res.HitStep = 0
-		return finish(StatusConverged, 0)
-	}
-	for t := 0; t < cfg.MaxSteps; t++ {
-		if cfg.Stride > 0 && t > 0 && t%cfg.Stride == 0 {
-			l, _ := Loss(n, phi)
-			record(t, l)
-		}
-		lt, err := impl.Step(n, phi, cfg.Eta) // ℓ(t); n now holds W(t+1)
-		if err != nil {
-			return res, fmt.Errorf("model: %s step %d: %w", impl.Name(), t, err)
-		}
-		if diverged(lt) {
-			return finish(StatusDiverged, t+1)
-		}
-		if cfg.Epsilon > 0 && lt <= cfg.Epsilon && t > 0 {
-			// ℓ(t) ≤ ε was first seen now; ℓ(0) was checked above.
-			res.HitStep = t
-			return finish(StatusConverged, t+1)
+	if st == "" && t%ctxEvery == 0 {
+		if err := lp.ctx.Err(); err != nil {
+			lp.ctxErr, st = err, StatusStopped
 		}
 	}
-	res.Status, res.Steps = StatusMaxSteps, cfg.MaxSteps
-	res.FinalLoss, _ = Loss(n, phi)
-	if diverged(res.FinalLoss) {
-		res.Status = StatusDiverged
-	} else if cfg.Epsilon > 0 && res.FinalLoss <= cfg.Epsilon {
-		res.Status, res.HitStep = StatusConverged, cfg.MaxSteps
+	if st != "" || t == 0 || (cfg.Stride > 0 && t%cfg.Stride == 0) {
+		lp.record(t, l, n)
 	}
-	if last := len(res.Trajectory) - 1; res.Trajectory[last].Step != res.Steps {
-		record(res.Steps, res.FinalLoss)
+	if st == "" {
+		return false
 	}
-	return res, nil
+	lp.res.Status, lp.res.Steps, lp.res.FinalLoss = st, t, l
+	return true
+}
+
+func (lp *loop) record(t int, l float64, n *Net) {
+	rec := Record{Step: t, Loss: l, Imbalance: math.NaN(), Margin: math.NaN(), SigmaMin: math.NaN(), MaxSpectral: math.NaN()}
+	if lp.cfg.Measure != nil {
+		lp.cfg.Measure(n, lp.phi, &rec)
+	}
+	lp.res.Trajectory = append(lp.res.Trajectory, rec)
+}
+
+// Run applies GD with impl to n in place, following cfg; it is
+// RunContext without a context.
+func Run(impl Stepper, n *Net, phi mat.Matrix, cfg RunConfig) (Result, error) {
+	return RunContext(context.Background(), impl, n, phi, cfg)
+}
+
+// RunContext applies GD with impl to n in place, following cfg, and stops
+// at the first iterate t* where a rule fires (see Status): the network
+// then holds W(t*), never a step past it. Divergence is a Result, not an
+// error; errors are reserved for invalid arguments, failing
+// implementations and a cancelled ctx (polled every 1024 iterates; the
+// Result up to the iterate where it was seen is returned with the error,
+// status StatusStopped).
+//
+// When impl is a CheckedStepper the loss of each iterate comes from its
+// forward pass and the step is skipped when the run ends there. Any other
+// Stepper is run through a fallback that copies the layers before each
+// step and restores them when the run ends on that step's pre-step loss:
+// one extra copy of the parameters per step, and the Observer and
+// Measurer are then shown the copy.
+func RunContext(ctx context.Context, impl Stepper, n *Net, phi mat.Matrix, cfg RunConfig) (Result, error) {
+	if impl == nil || n == nil {
+		return Result{HitStep: -1}, fmt.Errorf("model: Run needs an implementation and a network")
+	}
+	lp, err := newLoop(ctx, n, phi, cfg)
+	if err != nil {
+		return Result{HitStep: -1}, err
+	}
+	cs, ok := impl.(CheckedStepper)
+	if !ok {
+		cs = &copyingStepper{Stepper: impl}
+	}
+	t, ended := 0, false
+	proceed := func(l float64) bool {
+		ended = lp.visit(t, l, n)
+		return !ended
+	}
+	if c, ok := cs.(*copyingStepper); ok {
+		proceed = func(l float64) bool {
+			ended = lp.visit(t, l, c.before)
+			return !ended
+		}
+	}
+	for ; t < cfg.MaxSteps; t++ {
+		if _, _, err := cs.StepIf(n, phi, cfg.Eta, proceed); err != nil {
+			return lp.res, fmt.Errorf("model: %s step %d: %w", impl.Name(), t, err)
+		}
+		if ended {
+			return lp.res, lp.ctxErr
+		}
+	}
+	l, _ := Loss(n, phi) // ℓ(MaxSteps): no step follows
+	lp.visit(t, l, n)
+	return lp.res, lp.ctxErr
+}
+
+// copyingStepper gives any Stepper StepIf's contract by copying the layers
+// before the step and restoring them when proceed declines.
+type copyingStepper struct {
+	Stepper
+	before *Net
+}
+
+func (c *copyingStepper) StepIf(n *Net, phi mat.Matrix, eta float64, proceed func(float64) bool) (float64, bool, error) {
+	if c.before == nil || c.before.CopyFrom(n) != nil {
+		c.before = n.Clone()
+	}
+	l, err := c.Step(n, phi, eta)
+	if err != nil {
+		return l, false, err
+	}
+	if !proceed(l) {
+		_ = n.CopyFrom(c.before) // same shapes: cannot fail
+		return l, false, nil
+	}
+	return l, true, nil
 }

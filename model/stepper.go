@@ -28,22 +28,31 @@ type Reference struct{}
 func (Reference) Name() string { return "reference" }
 
 // Step implements Stepper.
-func (Reference) Step(n *Net, phi mat.Matrix, eta float64) (float64, error) {
+func (r Reference) Step(n *Net, phi mat.Matrix, eta float64) (float64, error) {
+	loss, _, err := r.StepIf(n, phi, eta, nil)
+	return loss, err
+}
+
+// StepIf implements CheckedStepper (proceed nil: always step).
+func (Reference) StepIf(n *Net, phi mat.Matrix, eta float64, proceed func(float64) bool) (float64, bool, error) {
 	if err := checkEta(eta); err != nil {
-		return math.NaN(), err
+		return math.NaN(), false, err
 	}
 	loss, err := Loss(n, phi)
 	if err != nil {
-		return math.NaN(), err
+		return math.NaN(), false, err
+	}
+	if proceed != nil && !proceed(loss) {
+		return loss, false, nil
 	}
 	grads, err := Gradients(n, phi)
 	if err != nil {
-		return math.NaN(), err
+		return math.NaN(), false, err
 	}
 	for j, g := range grads {
 		n.w[j].Sub(n.w[j], scaled(eta, g))
 	}
-	return loss, nil
+	return loss, true, nil
 }
 
 func scaled(a float64, m *mat.Dense) *mat.Dense {

@@ -4,7 +4,6 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/dlnverify/dlnverify/internal/gen"
-	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -78,8 +77,8 @@ func a1Narrow(impl model.Stepper, st *Stats, o a1Options) func(*rapid.T) {
 			}
 			w := n.Product()
 			m, d := productScale(n)
-			tol := MeasureTol(m+phiF, d, N)
-			if sm := linalg.SigmaMin(w); !(sm <= tol) {
+			tol := TiersFor(impl).MeasureTol(m+phiF, d, N)
+			if sm := invariants.SigmaMin(w); !(sm <= tol) {
 				t.Fatalf("A1 violated at t=%d: σ_min(W_{1:N}) = %.6g > 0 (tol %.3g) with a hidden width below min(d_0, d_N): %v", s, sm, tol, dims)
 			}
 			if mg := invariants.Margin(w, phi); !(mg <= tol) {

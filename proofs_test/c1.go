@@ -43,7 +43,7 @@ type c1Options struct {
 // L¹(R) ≥ σ_min(Φ)²/2 − MeasureTol, with equality (to MeasureTol) for the
 // truncated SVD of Φ.
 func C1MarginBoundsSigmaMin(impl model.Stepper, st *Stats) func(*rapid.T) {
-	return c1Margin(st, c1Options{sigmaOfPhi: linalg.SigmaMin, cFactor: 1})
+	return c1Margin(st, c1Options{sigmaOfPhi: invariants.SigmaMin, cFactor: 1})
 }
 
 func c1Margin(st *Stats, o c1Options) func(*rapid.T) {
@@ -145,7 +145,7 @@ func c1Margin(st *Stats, o c1Options) func(*rapid.T) {
 		var w2 mat.Dense
 		w2.Scale(s*mat.Norm(&dw, 2), e)
 		w2.Add(&w2, phi)
-		got := linalg.SigmaMin(&w2)
+		got := invariants.SigmaMin(&w2)
 		if room := sm - c; room > 0 {
 			st.Max("fraction of C1's room used", (sm-got)/room)
 		}

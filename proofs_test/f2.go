@@ -29,11 +29,11 @@ func pwExplicit(w mat.Matrix, N int) (*mat.Dense, error) {
 	wtw.Mul(w.T(), w)
 	p := mat.NewDense(r*c, r*c, nil)
 	for j := 1; j <= N; j++ {
-		a, err := linalg.SymPow(&wwt, float64(j-1)/float64(N))
+		a, err := invariants.SymPow(&wwt, float64(j-1)/float64(N))
 		if err != nil {
 			return nil, err
 		}
-		b, err := linalg.SymPow(&wtw, float64(N-j)/float64(N))
+		b, err := invariants.SymPow(&wtw, float64(N-j)/float64(N))
 		if err != nil {
 			return nil, err
 		}
@@ -152,7 +152,7 @@ func f2Kronecker(st *Stats, o f2Options) func(*rapid.T) {
 		if !(got[0] >= -tol) {
 			t.Fatalf("F2 violated: P_W not PSD, λ_min = %.3g", got[0])
 		}
-		fullRank := len(sv) > 0 && sv[len(sv)-1]*sv[len(sv)-1] > Safety*float64(max(dx, dy))*Unit*lmax*1e6
+		fullRank := len(sv) > 0 && sv[len(sv)-1]*sv[len(sv)-1] > Safety*float64(max(dx, dy))*linalg.MachEps*lmax*1e6
 		if fullRank {
 			bound := math.Pow(sv[len(sv)-1], 2*float64(N-1)/float64(N))
 			if !(got[0] >= bound-tol) {

@@ -47,7 +47,7 @@ func G1ImbalanceChangesByEtaSquared(impl model.Stepper, st *Stats) func(*rapid.T
 			f := mat.Norm(gr, 2)
 			gmax = math.Max(gmax, f*f)
 		}
-		tol := IdentityTol(before, after, eta, gmax)
+		tol := TiersFor(impl).IdentityTol(before, after, eta, gmax)
 		informative := false
 		for j := 1; j < before.N(); j++ {
 			lhs := gram(after, j)

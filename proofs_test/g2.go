@@ -58,7 +58,7 @@ func G2EndToEndStepSecondOrder(impl model.Stepper, st *Stats) func(*rapid.T) {
 		w := n.Product()
 		s := firstOrderSum(n, g.Phi)
 		m, d := productScale(n)
-		rtol := MeasureTol(m+math.Abs(invariants.Frobenius(s)), d, n.N())
+		rtol := TiersFor(impl).MeasureTol(m+math.Abs(invariants.Frobenius(s)), d, n.N())
 		remainder := func(eta float64) float64 {
 			c := n.Clone()
 			stepOrFail(t, impl, c, g.Phi, eta, 0)

@@ -1,15 +1,14 @@
 package proofs
 
 import (
-	"flag"
 	"math"
 	"os"
 	"strconv"
-	"testing"
 
 	"gonum.org/v1/gonum/mat"
 	"pgregory.net/rapid"
 
+	"github.com/dlnverify/dlnverify/internal/rapidtb"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -33,15 +32,9 @@ const (
 	ShortHorizonBudget   = 50_000
 )
 
-// short reports testing.Short() when the testing flags are registered and
-// parsed (inside `go test`, or after rapidtb.SetShort in the CLI), false
-// otherwise.
-func short() bool {
-	if flag.Lookup("test.short") == nil || !flag.Parsed() {
-		return false
-	}
-	return testing.Short()
-}
+// short reports short mode (`go test -short`, or the CLI's --short), as
+// rapidtb, the one owner of rapid's and testing's settings, holds it.
+func short() bool { return rapidtb.Short() }
 
 func envInt(key string, def int) int {
 	if v, ok := os.LookupEnv(key); ok {

@@ -7,7 +7,6 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/dlnverify/dlnverify/internal/gen"
-	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -57,8 +56,8 @@ func l1Descent(impl model.Stepper, st *Stats, K int) func(*rapid.T) {
 		worst := math.Inf(1)
 		start := time.Now()
 		for s := 0; s < K; s++ {
-			sm := linalg.SigmaMin(w)
-			tol := LossTol(n, cs.Hyp.PhiF, l)
+			sm := invariants.SigmaMin(w)
+			tol := TiersFor(impl).LossTol(n, cs.Hyp.PhiF, l)
 			stepOrFail(t, impl, n, cs.Phi, cs.Eta, s)
 			w = n.Product()
 			next := model.LossOf(w, cs.Phi)

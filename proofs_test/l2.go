@@ -7,7 +7,6 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/dlnverify/dlnverify/internal/gen"
-	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -55,26 +54,26 @@ func l2Invariants(impl model.Stepper, st *Stats, K int) func(*rapid.T) {
 			w := n.Product()
 			next := model.LossOf(w, cs.Phi)
 			if s > 0 {
-				if tol := LossTol(n, cs.Hyp.PhiF, l); !(next <= l+tol) {
+				if tol := TiersFor(impl).LossTol(n, cs.Hyp.PhiF, l); !(next <= l+tol) {
 					t.Fatalf("L2 violated at t=%d: loss increased %.17g → %.17g (tol %.3g)", s, l, next, tol)
 				}
 			}
 			l = next
-			if imb, tol := model.ImbalanceOf(n), ImbalanceTol(n); !(imb <= 2*deltaStar+tol) {
+			if imb, tol := invariants.Imbalance(n), TiersFor(impl).ImbalanceTol(n); !(imb <= 2*deltaStar+tol) {
 				t.Fatalf("L2 A(t) violated at t=%d: imbalance %.6g > 2δ* = %.6g (tol %.3g)", s, imb, 2*deltaStar, tol)
 			} else {
 				worst = math.Min(worst, (2*deltaStar-imb)/(2*deltaStar))
 			}
-			if ok, got := maxSpectralAtMost(n, spec, MeasureTol(spec, 6, 0)); !ok {
+			if ok, got := maxSpectralAtMost(n, spec, TiersFor(impl).MeasureTol(spec, 6, 0)); !ok {
 				t.Fatalf("L2 C(t) violated at t=%d: max_j ‖W_j‖_σ = %.6g > (4‖Φ‖_F)^{1/N} = %.6g", s, got, spec)
 			}
 			e := math.Sqrt(2 * l)
 			_, d := productScale(n)
-			mtol := MeasureTol(smPhi+e+math.Abs(c), d, n.N())
+			mtol := TiersFor(impl).MeasureTol(smPhi+e+math.Abs(c), d, n.N())
 			if m := smPhi - e; !(m >= c-mtol) {
 				t.Fatalf("L2 violated at t=%d: margin %.17g < c = %.17g (tol %.3g)", s, m, c, mtol)
 			}
-			if sm := linalg.SigmaMin(w); !(sm >= c-mtol) {
+			if sm := invariants.SigmaMin(w); !(sm >= c-mtol) {
 				t.Fatalf("L2 violated at t=%d: σ_min(W) = %.17g < c = %.17g (tol %.3g)", s, sm, c, mtol)
 			}
 		}

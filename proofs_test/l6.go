@@ -7,7 +7,6 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/dlnverify/dlnverify/internal/gen"
-	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -49,7 +48,7 @@ func l6Norms(st *Stats, o l6Options) func(*rapid.T) {
 		if err != nil {
 			t.Fatalf("A: %v", err)
 		}
-		a.Scale(C/linalg.SpectralNorm(a), a)
+		a.Scale(C/invariants.SpectralNorm(a), a)
 		rng := model.NewRand(spec.Seed + 9)
 		n, err := model.Balanced(a, sh.Dims, rng)
 		if err != nil {
@@ -64,8 +63,8 @@ func l6Norms(st *Stats, o l6Options) func(*rapid.T) {
 				return
 			}
 		}
-		Cm := math.Max(C, linalg.SpectralNorm(n.Product()))
-		imb := model.ImbalanceOf(n)
+		Cm := math.Max(C, invariants.SpectralNorm(n.Product()))
+		imb := invariants.Imbalance(n)
 		t.Logf("L6 case: N=%d dims=%v C=%.4g ν=%.4g (bound %.4g)", sh.N, sh.Dims, Cm, imb, invariants.L6Nu(Cm, sh.N))
 		ok := imb <= o.nuFactor*invariants.L6Nu(Cm, sh.N)
 		st.Case(ok)
@@ -79,7 +78,7 @@ func l6Norms(st *Stats, o l6Options) func(*rapid.T) {
 		for j := 1; j <= sh.N; j++ {
 			var g mat.Dense
 			g.Mul(n.Layer(j), n.Layer(j).T())
-			worst = math.Max(worst, linalg.SpectralNorm(&g))
+			worst = math.Max(worst, invariants.SpectralNorm(&g))
 		}
 		st.Slack((bound + tol - worst) / bound) // within the asserted rounding allowance
 		if !(worst <= bound+tol) {

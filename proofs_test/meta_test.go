@@ -10,13 +10,6 @@ import (
 	"testing"
 )
 
-// DeterministicIDs are the claims this package's deterministic properties
-// cover; ProbabilisticIDs are covered by the prob_* files.
-var (
-	DeterministicIDs = []string{"T1", "L1", "L2", "G1", "G2", "F1", "F2", "B1", "P1", "C1", "A1", "L3", "L6", "S1", "S2", "S3", "R1"}
-	ProbabilisticIDs = []string{"T2", "L8", "CL2", "CL3"}
-)
-
 // testFuncs parses every _test.go file of this directory and returns the
 // names of its top-level Test functions.
 func testFuncs(t *testing.T) map[string]bool {
@@ -61,7 +54,7 @@ func TestMeta_EveryPropertyHasTestsAndPlantedBugs(t *testing.T) {
 			t.Errorf("%s: MinValid %d allows a vacuous pass", p.TestName(), p.MinValid)
 		}
 	}
-	for _, id := range DeterministicIDs {
+	for _, id := range ClaimIDs(Deterministic) {
 		if byID[id] == 0 {
 			t.Errorf("claim %s has no registered property", id)
 		}
@@ -71,7 +64,7 @@ func TestMeta_EveryPropertyHasTestsAndPlantedBugs(t *testing.T) {
 			}
 		}
 	}
-	for _, id := range ProbabilisticIDs {
+	for _, id := range ClaimIDs(MonteCarlo) {
 		if byID[id] == 0 {
 			t.Errorf("claim %s has no registered property", id)
 		}
@@ -87,17 +80,60 @@ func TestMeta_EveryPropertyHasTestsAndPlantedBugs(t *testing.T) {
 	}
 }
 
-// docs/claims.md names every registered property's test.
+// docs/claims.md is checked against the registry (the one list of covered
+// claims): every registered property's test is named in it; its claim table
+// has a row for every registered claim ID; a row that names a test of this
+// package (Test<ID>_…) belongs to a registered ID; and a row says "Monte
+// Carlo" exactly when its ID's properties are of kind MonteCarlo.
 func TestMeta_ClaimsTableListsEveryProperty(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("..", "docs", "claims.md"))
 	if err != nil {
 		t.Fatalf("reading the claim status table: %v", err)
 	}
 	doc := string(b)
+	kinds := map[string]Kind{}
 	for _, p := range All() {
 		if !strings.Contains(doc, p.TestName()) {
 			t.Errorf("docs/claims.md does not mention %s", p.TestName())
 		}
+		if k, ok := kinds[p.ID]; ok && k != p.Kind {
+			t.Errorf("claim %s has properties of two kinds (%v, %v)", p.ID, k, p.Kind)
+		}
+		kinds[p.ID] = p.Kind
+	}
+	tests := testFuncs(t)
+	rows := map[string]bool{}
+	for _, line := range strings.Split(doc, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 6 || !strings.HasPrefix(line, "| ") {
+			continue
+		}
+		id := strings.TrimSpace(cells[1])
+		if id == "ID" || strings.HasPrefix(id, "-") {
+			continue
+		}
+		rows[id] = true
+		k, registered := kinds[id]
+		namesHere := false
+		for name := range tests {
+			if strings.HasPrefix(name, "Test"+id+"_") && strings.Contains(cells[2], name) {
+				namesHere = true
+			}
+		}
+		if namesHere && !registered {
+			t.Errorf("docs/claims.md row %s names tests of proofs_test but no property of %s is registered", id, id)
+		}
+		if registered && (k == MonteCarlo) != strings.Contains(line, "Monte Carlo") {
+			t.Errorf("docs/claims.md row %s: kind %v, but the row %s \"Monte Carlo\"", id, k, map[bool]string{true: "says", false: "does not say"}[k != MonteCarlo])
+		}
+	}
+	for id := range kinds {
+		if !rows[id] {
+			t.Errorf("docs/claims.md has no table row for registered claim %s", id)
+		}
+	}
+	if len(rows) < len(kinds) {
+		t.Fatalf("parsed %d table rows for %d registered claims", len(rows), len(kinds))
 	}
 }
 

@@ -66,7 +66,7 @@ func p1Procedure(st *Stats, proc procedure) func(*rapid.T) {
 		if e, tol := mat.Norm(&diff, 2), MeasureTol(m+spec.Frob, d, sh.N); !(e <= tol) {
 			t.Fatalf("P1 violated: ‖W_{1:N} − A‖_F = %.3g (tol %.3g)", e, tol)
 		}
-		if imb, tol := model.ImbalanceOf(n), ImbalanceTol(n); !(imb <= tol) {
+		if imb, tol := invariants.Imbalance(n), ImbalanceTol(n); !(imb <= tol) {
 			t.Fatalf("P1 violated: imbalance %.3g > tol %.3g (not 0-balanced)", imb, tol)
 		}
 	}

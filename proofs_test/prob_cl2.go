@@ -12,25 +12,6 @@ import (
 	"github.com/dlnverify/dlnverify/model"
 )
 
-// CL2Bound is Claim 2's bound on P(δ-balanced) for the customary
-// initialisation with i.i.d. N(0, s²) entries:
-// max{0, 1 − 10 δ⁻² N s⁴ d_max³}, with the factor N (the weaker reading of
-// the sheet's U detail N vs N−1).
-func CL2Bound(delta float64, N int, s float64, dMax int) float64 {
-	return cl2BoundWithFactor(float64(N), delta, s, dMax)
-}
-
-// CL2BoundNMinus1 is the stronger reading, factor N−1 (one term per
-// adjacent pair of layers): max{0, 1 − 10 δ⁻² (N−1) s⁴ d_max³}.
-func CL2BoundNMinus1(delta float64, N int, s float64, dMax int) float64 {
-	return cl2BoundWithFactor(float64(N-1), delta, s, dMax)
-}
-
-func cl2BoundWithFactor(factor, delta, s float64, dMax int) float64 {
-	d := float64(dMax)
-	return math.Max(0, 1-10*factor*math.Pow(s, 4)*d*d*d/(delta*delta))
-}
-
 // probCL2Config parameterises the CL2 property so that planted-bug
 // companions run the same body.
 type probCL2Config struct {
@@ -54,9 +35,9 @@ func probCL2Check(cfg probCL2Config) func(model.Stepper, *Stats) func(*rapid.T) 
 			}
 			s := c.Std
 			// δ such that the claim's bound takes the drawn value.
-			factor, boundOf := float64(N), CL2Bound
+			factor, boundOf := float64(N), invariants.CL2Bound
 			if cfg.nMinus1 {
-				factor, boundOf = float64(N-1), CL2BoundNMinus1
+				factor, boundOf = float64(N-1), invariants.CL2BoundNMinus1
 			}
 			delta := s * s * math.Sqrt(10*factor*float64(dMax*dMax*dMax)/(1-c.BoundTarget))
 			bound := boundOf(delta, N, s, dMax)
@@ -112,6 +93,7 @@ var (
 
 var _ = Register(Property{
 	ID:   "CL2",
+	Kind: MonteCarlo,
 	Name: "BalancedWithHighProbability",
 	Statement: "i.i.d. N(0,s²) layers are δ-balanced with probability ≥ max{0, 1 − 10δ⁻²N s⁴ d_max³} " +
 		"(factor N: the weaker reading; verified-as-reconstructed, R/U); Monte Carlo, one-sided Clopper–Pearson at 1−ProbAlpha()",
@@ -122,6 +104,7 @@ var _ = Register(Property{
 
 var _ = Register(Property{
 	ID:   "CL2",
+	Kind: MonteCarlo,
 	Name: "StrongerReadingNMinus1",
 	Statement: "the same with factor N−1 (the sheet's U alternative, the stronger claim): P(δ-balanced) ≥ " +
 		"max{0, 1 − 10δ⁻²(N−1)s⁴d_max³} (verified-as-reconstructed, U)",

@@ -29,37 +29,11 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/dlnverify/dlnverify/internal/gen"
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/internal/stat"
+	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
-
-// CL3Moments returns E[M] and E[1/M] for M = ‖W_{1:N}‖ under i.i.d.
-// N(0, s²) layers with widths dims (d_N = 1): s^N ∏_{j<N} E χ_{d_j} and
-// s^{−N} ∏_{j<N} E[1/χ_{d_j}] (the latter +Inf if some d_j = 1, j < N).
-func CL3Moments(dims []int, s float64) (meanM, meanInvM float64) {
-	N := len(dims) - 1
-	meanM, meanInvM = math.Pow(s, float64(N)), math.Pow(s, -float64(N))
-	for j := 0; j < N; j++ {
-		meanM *= stat.ChiMean(dims[j])
-		meanInvM *= stat.ChiInverseMean(dims[j])
-	}
-	return meanM, meanInvM
-}
-
-// CL3SmallStdBound is the tested small-s form of CL3:
-// P(margin ≥ c) ≥ ½ − f_max(d_0)·(c E[1/M] + E[M]/(2‖Φ‖)).
-func CL3SmallStdBound(dims []int, s, phiNorm, c float64) float64 {
-	m, inv := CL3Moments(dims, s)
-	f := stat.SphereCoordinateDensityMax(dims[0])
-	return 0.5 - f*(c*inv+m/(2*phiNorm))
-}
-
-// CL3LargeStdBound is the tested large-s form of CL3:
-// P(margin > 0) ≤ min{½, 2‖Φ‖ E[1/M]}.
-func CL3LargeStdBound(dims []int, s, phiNorm float64) float64 {
-	_, inv := CL3Moments(dims, s)
-	return math.Min(0.5, 2*phiNorm*inv)
-}
 
 type probCL3Config struct {
 	samples  int
@@ -88,7 +62,7 @@ func probCL3SmallCheck(cfg probCL3Config) func(model.Stepper, *Stats) func(*rapi
 		return func(t *rapid.T) {
 			c := gen.SmallStdCases(cfg.minLevel).Draw(t, "case")
 			dims, N, phiNorm := c.Dims, len(c.Dims)-1, c.PhiNorm
-			m1, inv1 := CL3Moments(dims, 1)
+			m1, inv1 := invariants.CL3Moments(dims, 1)
 			f := stat.SphereCoordinateDensityMax(dims[0])
 			// s^N such that f·E[M]/(2φ) = Level; margin c = θ/(f E[1/M]).
 			sN := 2 * phiNorm * c.Level / (f * m1)
@@ -98,7 +72,7 @@ func probCL3SmallCheck(cfg probCL3Config) func(model.Stepper, *Stats) func(*rapi
 			if cfg.densityFactor != nil {
 				fb *= cfg.densityFactor(dims[0])
 			}
-			m, inv := CL3Moments(dims, s)
+			m, inv := invariants.CL3Moments(dims, s)
 			bound := 0.5 - fb*(margin*inv+m/(2*phiNorm))
 			t.Logf("CL3 small-s case: N=%d dims=%s ‖Φ‖=%.3g s=%.4g (s^N=%.3g) margin c=%.4g (θ=%.3g) E‖W‖=%.4g claimed P(margin ≥ c) ≥ %.4f, P(margin > 0) ≤ ½",
 				N, probFmtDims(dims), phiNorm, s, sN, margin, c.Theta, m, bound)
@@ -124,7 +98,7 @@ func probCL3SmallCheck(cfg probCL3Config) func(model.Stepper, *Stats) func(*rapi
 				}
 				// margin ≤ ‖W‖ (triangle inequality), up to rounding of
 				// the two norms: a few ulps of φ + M.
-				if tol := 8 * 2.2e-16 * (phiNorm + mm); mg > mm+tol {
+				if tol := 8 * linalg.MachEps * (phiNorm + mm); mg > mm+tol {
 					t.Fatalf("margin %.6g exceeds ‖W_{1:N}‖ = %.6g", mg, mm)
 				}
 				if (margin == 0 && mg > 0) || (margin > 0 && mg >= margin) {
@@ -173,12 +147,12 @@ func probCL3LargeCheck(cfg probCL3Config) func(model.Stepper, *Stats) func(*rapi
 		return func(t *rapid.T) {
 			c := gen.LargeStdCases().Draw(t, "case")
 			dims, N, phiNorm := c.Dims, len(c.Dims)-1, c.PhiNorm
-			_, inv1 := CL3Moments(dims, 1)
+			_, inv1 := invariants.CL3Moments(dims, 1)
 			// s^N such that 2φ E[1/M] = Level.
 			sN := 2 * phiNorm * inv1 / c.Level
 			s := math.Pow(sN, 1/float64(N))
-			bound := CL3LargeStdBound(dims, s, phiNorm)
-			m, _ := CL3Moments(dims, s)
+			bound := invariants.CL3LargeStdBound(dims, s, phiNorm)
+			m, _ := invariants.CL3Moments(dims, s)
 			t.Logf("CL3 large-s case: N=%d dims=%s ‖Φ‖=%.3g s=%.4g E‖W‖=%.4g claimed P(margin > 0) ≤ %.4f",
 				N, probFmtDims(dims), phiNorm, s, m, bound)
 			hidden := true
@@ -226,6 +200,7 @@ var (
 
 var _ = Register(Property{
 	ID:   "CL3",
+	Kind: MonteCarlo,
 	Name: "MarginNearHalfAtSmallStd",
 	Statement: "d_N=1, d_0≥20, i.i.d. N(0,s²) layers: P(margin ≥ c) ≥ ½ − f_max(d_0)(c E[1/‖W‖] + E‖W‖/(2‖Φ‖)) → ½ as s→0 " +
 		"with c ∝ s^N, P(margin>0) ≤ ½, margin ≤ ‖W_{1:N}‖ (tested form of a U claim: verified-as-reconstructed)",
@@ -236,6 +211,7 @@ var _ = Register(Property{
 
 var _ = Register(Property{
 	ID:   "CL3",
+	Kind: MonteCarlo,
 	Name: "MarginCollapsesAtLargeStd",
 	Statement: "d_N=1, d_0≥20, i.i.d. N(0,s²) layers: P(margin > 0) ≤ min{½, 2‖Φ‖E[1/‖W_{1:N}‖]} = O(s^{−N}) " +
 		"(tested form of a U claim: verified-as-reconstructed)",

@@ -17,7 +17,6 @@ package proofs
 // deeper runs keep the same family-wise rate.
 
 import (
-	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -25,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dlnverify/dlnverify/internal/rapidtb"
 	"github.com/dlnverify/dlnverify/internal/stat"
 )
 
@@ -45,13 +45,7 @@ const probAssertionsPerCheck = 10
 // 99.9999 %). Under -short rapid runs a fifth of the checks; α is not
 // relaxed, which only makes the short run more conservative.
 func ProbAlpha() float64 {
-	checks := 100
-	if f := flag.Lookup("rapid.checks"); f != nil {
-		if v, err := strconv.Atoi(f.Value.String()); err == nil && v > 0 {
-			checks = v
-		}
-	}
-	return ProbFamilyAlpha / float64(probAssertionsPerCheck*checks)
+	return ProbFamilyAlpha / float64(probAssertionsPerCheck*rapidtb.Checks())
 }
 
 // ProbSamplesScale multiplies every Monte Carlo batch size: the

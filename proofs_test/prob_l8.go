@@ -2,29 +2,19 @@ package proofs
 
 import (
 	"fmt"
-	"math"
 
 	"pgregory.net/rapid"
 
 	"github.com/dlnverify/dlnverify/internal/gen"
 	"github.com/dlnverify/dlnverify/internal/stat"
+	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
 
-// L8Bound is Lemma 8's (reconstructed) probability bound
-// (1 − ε)(3 − 4F(2/√b₁))/2, F the standard normal CDF; it is negative
-// (trivial) for b₁ ≲ 8.8.
-func L8Bound(eps, b1 float64) float64 {
-	return (1 - eps) * (3 - 4*stat.NormalCDF(2/math.Sqrt(b1))) / 2
-}
-
-// L8Margin is Lemma 8's margin ‖Φ‖/(b₂ d).
-func L8Margin(phiNorm, b2 float64, d int) float64 { return phiNorm / (b2 * float64(d)) }
-
 type probL8Config struct {
 	samples int
-	// bound computes the claimed probability; L8Bound for the claim,
-	// something else in planted-bug companions.
+	// bound computes the claimed probability; invariants.L8Bound for the
+	// claim, something else in planted-bug companions.
 	bound func(eps, b1 float64) float64
 	// maxB1 restricts the cases that count (planted runs); 0: no limit.
 	maxB1 float64
@@ -51,7 +41,7 @@ func probL8Check(cfg probL8Config) func(model.Stepper, *Stats) func(*rapid.T) {
 			c := gen.RotationInvariantCases().Draw(t, "case")
 			eps := l8Epsilon(c)
 			bound := cfg.bound(eps, c.B1)
-			margin := L8Margin(c.PhiNorm, c.B2, c.D)
+			margin := invariants.L8Margin(c.PhiNorm, c.B2, c.D)
 			lo, hi := c.Window()
 			law := c.Law()
 			t.Logf("L8 case: d=%d ‖Φ‖=%.3g b₁=%.4g b₂=%.4g law=%v window [%.4g, %.4g] ε=%.4g margin c=%.4g claimed P ≥ %.4f",
@@ -107,10 +97,11 @@ func probL8Check(cfg probL8Config) func(model.Stepper, *Stats) func(*rapid.T) {
 	}
 }
 
-var probL8 = probL8Config{samples: 600, bound: L8Bound}
+var probL8 = probL8Config{samples: 600, bound: invariants.L8Bound}
 
 var _ = Register(Property{
 	ID:   "L8",
+	Kind: MonteCarlo,
 	Name: "RotationInvariantMargin",
 	Statement: "d≥20, V rotation-invariant with density, P(‖Φ‖/√(b₂d) ≤ ‖V‖ ≤ ‖Φ‖/√(b₁d)) ≥ 1−ε ⇒ " +
 		"P(margin ‖Φ‖/(b₂d)) ≥ (1−ε)(3−4F(2/√b₁))/2 (R inequality: verified-as-reconstructed); Gaussian and shell radial laws",

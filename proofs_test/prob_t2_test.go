@@ -6,21 +6,22 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/mat"
-	"pgregory.net/rapid"
 
 	"github.com/dlnverify/dlnverify/internal/gen"
+	"github.com/dlnverify/dlnverify/internal/rapidtb"
 	"github.com/dlnverify/dlnverify/model"
 )
 
 func TestT2_MarginWithConstantProbability(t *testing.T) { probRun(t, model.Reference{}) }
 
 func TestT2_GDConvergesFromMarginStarts(t *testing.T) {
-	for _, impl := range implementations() {
+	for _, impl := range implementations(t) {
 		t.Run(impl.Name(), func(t *testing.T) {
 			p, _ := Lookup("TestT2_GDConvergesFromMarginStarts")
 			st := NewStats()
 			start := time.Now()
-			rapid.Check(t, p.Check(impl, st))
+			rapidtb.CheckT(t, p.Check(impl, st))
+			requirePeerAlive(t, impl)
 			tried, valid, _ := st.Counts()
 			cs := st.recordedBatches()
 			most, total := 0, 0

@@ -1,7 +1,6 @@
 package proofs
 
 import (
-	"flag"
 	"sort"
 	"strings"
 	"testing"
@@ -25,7 +24,7 @@ func probRun(t *testing.T, impl model.Stepper) {
 	}
 	st := NewStats()
 	start := time.Now()
-	rapid.Check(t, p.Check(impl, st))
+	rapidtb.CheckT(t, p.Check(impl, st))
 	tried, valid, worst := st.Counts()
 	t.Logf("%s [%s, α=%.3g per assertion]: %d cases, %d met the hypotheses (min %d), worst slack %.4g, %.2fs",
 		p.TestName(), impl.Name(), ProbAlpha(), tried, valid, p.MinValid, worst, time.Since(start).Seconds())
@@ -61,25 +60,21 @@ func probRun(t *testing.T, impl model.Stepper) {
 
 // probShrinkTime caps rapid's shrinking in planted-bug runs (each shrink
 // attempt reruns a Monte Carlo batch).
-const probShrinkTime = "2s"
+const probShrinkTime = 2 * time.Second
 
 // probExpectFailure runs prop through the recording TB and fails the test
 // unless rapid reported a failure of the property itself. It returns the
 // recorded report.
 func probExpectFailure(t *testing.T, what string, prop func(*rapid.T), mustContain string) rapidtb.Report {
 	t.Helper()
+	rapidtb.ReplayOnFailure(t)
 	// Shrink briefly and write no fail file: the failure is the expected
 	// outcome here, not something to reproduce.
-	oldShrink := flag.Lookup("rapid.shrinktime").Value.String()
-	oldNoFile := flag.Lookup("rapid.nofailfile").Value.String()
-	_ = flag.Set("rapid.shrinktime", probShrinkTime)
-	_ = flag.Set("rapid.nofailfile", "true")
-	defer func() {
-		_ = flag.Set("rapid.shrinktime", oldShrink)
-		_ = flag.Set("rapid.nofailfile", oldNoFile)
-	}()
 	start := time.Now()
-	rep := rapidtb.Check(strings.ReplaceAll(t.Name(), " ", "_"), prop)
+	rep := rapidtb.CheckWith(func(s rapidtb.Settings) rapidtb.Settings {
+		s.ShrinkTime, s.NoFailFile = probShrinkTime, true
+		return s
+	}, strings.ReplaceAll(t.Name(), " ", "_"), prop)
 	if !rep.Failed {
 		t.Fatalf("%s: the property PASSED on a planted bug; it cannot see it", what)
 	}

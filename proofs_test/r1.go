@@ -72,7 +72,7 @@ func r1Residual(impl model.Stepper, st *Stats, o r1Options) func(*rapid.T) {
 		}
 		l := lossOf(n, phi)
 		for s := 1; s <= o.steps; s++ {
-			tol := LossTol(n, phiF, l)
+			tol := TiersFor(impl).LossTol(n, phiF, l)
 			stepOrFail(t, impl, n, phi, eta, s-1)
 			next := lossOf(n, phi)
 			if !(next <= (1-rate)*l+tol) {

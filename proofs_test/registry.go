@@ -13,12 +13,40 @@ import (
 	"github.com/dlnverify/dlnverify/model"
 )
 
+// Kind says how a property decides its claim.
+type Kind int
+
+const (
+	// Deterministic: every drawn case must satisfy the claim, up to the
+	// derived tolerance tiers (the zero value).
+	Deterministic Kind = iota
+	// MonteCarlo: each drawn case runs a seeded Monte Carlo batch and the
+	// claimed probability bound is asserted with an exact one-sided
+	// Clopper–Pearson bound at confidence 1 − ProbAlpha() (prob_common.go).
+	MonteCarlo
+)
+
+// String is "deterministic" or "monte-carlo" (the JSON spelling of verify).
+func (k Kind) String() string {
+	switch k {
+	case Deterministic:
+		return "deterministic"
+	case MonteCarlo:
+		return "monte-carlo"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
 // Property is one executable claim check.
 type Property struct {
 	ID        string // claim ID from CLAIMS.md: "T1", "L1", "CL2", …
 	Name      string // CamelCase; the test is Test<ID>_<Name>
 	Statement string // one line, for reports
 	Status    string // the sheet's confidence: V, S, R or U (R/U are tested as reconstructed)
+	Kind      Kind   // Deterministic (the zero value) or MonteCarlo
+	// Domain is the sampled domain in a few words (depths, widths, the
+	// hard region's range), so a report can say what "100/100" covered.
+	Domain string
 	// Check returns the rapid property for impl. It must call st.Case for
 	// every drawn case and st.Slack for each checked inequality.
 	Check func(impl model.Stepper, st *Stats) func(*rapid.T)
@@ -176,6 +204,21 @@ func All() []Property {
 		return out[i].Name < out[j].Name
 	})
 	return out
+}
+
+// ClaimIDs returns the claim IDs that have a registered property of kind
+// k, each once, in registry order (All). It is the one list of covered
+// claims: nothing else keeps one by hand.
+func ClaimIDs(k Kind) []string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, p := range All() {
+		if p.Kind == k && !seen[p.ID] {
+			seen[p.ID] = true
+			ids = append(ids, p.ID)
+		}
+	}
+	return ids
 }
 
 // Lookup returns the property with test name Test<ID>_<Name>.

@@ -1,11 +1,9 @@
 package proofs
 
 import (
-	"flag"
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,11 +22,12 @@ func runRegistered(t *testing.T) {
 	if !ok {
 		t.Fatalf("no registered property named %s", t.Name())
 	}
-	for _, impl := range implementations() {
+	for _, impl := range implementations(t) {
 		t.Run(impl.Name(), func(t *testing.T) {
 			st := NewStats()
 			start := time.Now()
-			rapid.Check(t, p.Check(impl, st))
+			rapidtb.CheckT(t, p.Check(impl, st))
+			requirePeerAlive(t, impl)
 			logStats(t, p, st, time.Since(start))
 			_, valid, worst := st.Counts()
 			if valid < p.MinValid {
@@ -66,21 +65,18 @@ func logStats(t *testing.T, p Property, st *Stats, el time.Duration) {
 // plantedShrinkTime caps rapid's shrinking in planted-bug runs: the bug is
 // found on the first failing case, and a shrunk counterexample is a
 // courtesy there, not the point.
-const plantedShrinkTime = "3s"
-
-var plantedMu sync.Mutex
+const plantedShrinkTime = 3 * time.Second
 
 // expectFailure runs prop through the recording TB and fails the test
 // unless rapid reported a failure (a vacuous run does not count as one).
 func expectFailure(t *testing.T, what string, prop func(*rapid.T)) {
 	t.Helper()
-	plantedMu.Lock()
-	old := flag.Lookup("rapid.shrinktime").Value.String()
-	_ = flag.Set("rapid.shrinktime", plantedShrinkTime)
+	rapidtb.ReplayOnFailure(t)
 	start := time.Now()
-	rep := rapidtb.Check(strings.ReplaceAll(t.Name(), " ", "_"), prop)
-	_ = flag.Set("rapid.shrinktime", old)
-	plantedMu.Unlock()
+	rep := rapidtb.CheckWith(func(s rapidtb.Settings) rapidtb.Settings {
+		s.ShrinkTime = plantedShrinkTime
+		return s
+	}, strings.ReplaceAll(t.Name(), " ", "_"), prop)
 	if !rep.Failed {
 		t.Fatalf("%s: the property PASSED on a planted bug; it cannot see it", what)
 	}
@@ -92,13 +88,12 @@ func expectFailure(t *testing.T, what string, prop func(*rapid.T)) {
 // (the violated clause's message) in the report.
 func expectFailureWith(t *testing.T, what string, prop func(*rapid.T), mustContain string) {
 	t.Helper()
-	plantedMu.Lock()
-	old := flag.Lookup("rapid.shrinktime").Value.String()
-	_ = flag.Set("rapid.shrinktime", plantedShrinkTime)
+	rapidtb.ReplayOnFailure(t)
 	start := time.Now()
-	rep := rapidtb.Check(strings.ReplaceAll(t.Name(), " ", "_"), prop)
-	_ = flag.Set("rapid.shrinktime", old)
-	plantedMu.Unlock()
+	rep := rapidtb.CheckWith(func(s rapidtb.Settings) rapidtb.Settings {
+		s.ShrinkTime = plantedShrinkTime
+		return s
+	}, strings.ReplaceAll(t.Name(), " ", "_"), prop)
 	if !rep.Failed {
 		t.Fatalf("%s: the property PASSED on a planted bug; it cannot see it", what)
 	}

@@ -73,7 +73,7 @@ func s1Whitened(impl model.Stepper, st *Stats, o s1Options) func(*rapid.T) {
 		kappa := o.kappa(mom)
 		scale := func(n *model.Net) float64 {
 			f := invariants.Frobenius(n.Product()) + phiF + noise + 1
-			return Safety * Unit * float64(m+max(dx, g.Dims[g.N])) * f * f
+			return Safety * linalg.MachEps * float64(m+max(dx, g.Dims[g.N])) * f * f
 		}
 		if !(math.Abs(kappa-0.5*noise*noise) <= scale(g.Net)) {
 			t.Fatalf("S1 violated: κ = %.17g, expected ½noise² = %.17g", kappa, 0.5*noise*noise)
@@ -93,7 +93,7 @@ func s1Whitened(impl model.Stepper, st *Stats, o s1Options) func(*rapid.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", impl.Name(), err)
 			}
-			if tol := LossTol(g.Net, phiF, l) + scale(n); !(math.Abs(rep-l) <= tol) {
+			if tol := TiersFor(impl).LossTol(g.Net, phiF, l) + scale(n); !(math.Abs(rep-l) <= tol) {
 				t.Fatalf("S1: %s reported ℓ(%d) = %.17g, measured %.17g", impl.Name(), s, rep, l)
 			}
 		}

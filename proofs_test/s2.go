@@ -36,7 +36,7 @@ func S2GradientMatchesFiniteDifferences(impl model.Stepper, st *Stats) func(*rap
 		n := g.Net.Clone()
 		phiF := invariants.Frobenius(g.Phi)
 		l0 := lossOf(n, g.Phi)
-		ltol := LossTol(n, phiF, l0)
+		ltol := TiersFor(impl).LossTol(n, phiF, l0)
 		after := n.Clone()
 		rep, err := impl.Step(after, g.Phi, eta)
 		if err != nil {
@@ -56,12 +56,12 @@ func S2GradientMatchesFiniteDifferences(impl model.Stepper, st *Stats) func(*rap
 					implied := (v - after.Layer(j).At(a, b)) / eta
 					w.Set(a, b, v+h)
 					lp := lossOf(n, g.Phi)
-					tp := LossTol(n, phiF, lp)
+					tp := TiersFor(impl).LossTol(n, phiF, lp)
 					w.Set(a, b, v-h)
 					lm := lossOf(n, g.Phi)
 					w.Set(a, b, v)
 					fd := (lp - lm) / (2 * h)
-					tol := FiniteDiffTol(math.Max(tp, ltol), h) + ImpliedGradTol(math.Abs(v), math.Abs(implied), eta)
+					tol := FiniteDiffTol(math.Max(tp, ltol), h) + TiersFor(impl).ImpliedGradTol(math.Abs(v), math.Abs(implied), eta)
 					if !(math.Abs(implied-fd) <= tol) {
 						t.Fatalf("S2 violated: layer %d entry (%d,%d): step-implied gradient %.12g, finite difference %.12g (tol %.3g)", j, a, b, implied, fd, tol)
 					}

@@ -50,10 +50,10 @@ func S3RotationInvariantTrajectory(impl model.Stepper, st *Stats) func(*rapid.T)
 		eta := stableStep(a, phiF, K)
 		st.Case(true)
 		l0 := lossOf(a, g.Phi)
-		tol0 := LossTol(a, phiF, l0)
+		tol0 := TiersFor(impl).LossTol(a, phiF, l0)
 		for s := 0; s <= K; s++ {
 			la, lb := lossOf(a, g.Phi), lossOf(b, &phiR)
-			if tol := math.E * TrajectoryTol(math.Max(tol0, LossTol(a, phiF, la)), s); !(math.Abs(la-lb) <= tol) {
+			if tol := math.E * TrajectoryTol(math.Max(tol0, TiersFor(impl).LossTol(a, phiF, la)), s); !(math.Abs(la-lb) <= tol) {
 				t.Fatalf("S3 violated at t=%d: loss %.17g, rotated problem %.17g (tol %.3g, η=%.3g)", s, la, lb, tol, eta)
 			}
 			if s == K {

@@ -67,7 +67,7 @@ func t1FullHorizon(impl model.Stepper, st *Stats, budget int) func(*rapid.T) {
 		}
 		n := h.Start.Clone()
 		start := time.Now()
-		m := newT1Monitor(n, h.Phi, h.Hyp)
+		m := newT1Monitor(n, h.Phi, h.Hyp, TiersFor(impl))
 		fault := m.run(impl, n, h.Phi, h.Horizon, h.Eps)
 		st.Add("steps", float64(m.Steps))
 		st.Add("seconds", time.Since(start).Seconds())

@@ -6,7 +6,6 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
@@ -112,8 +111,9 @@ func (f *t1Fault) Error() string {
 }
 
 // newT1Monitor prepares the checks for a start n (not modified), target Φ
-// and the measured hypotheses h (h.C the margin of W(0), η = h.Eta).
-func newT1Monitor(n *model.Net, phi mat.Matrix, h invariants.Theorem1) *t1Monitor {
+// and the measured hypotheses h (h.C the margin of W(0), η = h.Eta), with
+// the tiers tr of the stepper under test (TiersFor).
+func newT1Monitor(n *model.Net, phi mat.Matrix, h invariants.Theorem1, tr Tiers) *t1Monitor {
 	N := n.N()
 	dims := n.Dims()
 	m := &t1Monitor{N: N, dims: dims, c: h.C, deltaStar: h.DeltaBound, eta: h.Eta,
@@ -138,12 +138,12 @@ func newT1Monitor(n *model.Net, phi mat.Matrix, h invariants.Theorem1) *t1Monito
 		bmax = math.Max(bmax, b)
 	}
 	nf := float64(N)
-	m.evalA = Safety * Unit * ((nf-1)*float64(d) + 2) * (M + h.PhiF) * math.Sqrt2
-	m.evalB = Safety * Unit * float64(dx*dy)
-	m.stepA = Safety * Unit * nf * M * math.Sqrt2
-	m.imbTol = Safety * 2 * float64(d) * Unit * bmax * bmax
-	m.sigTol = MeasureTol(M+h.PhiF, d, N)
-	m.specTol = MeasureTol(m.specBound, d, 0)
+	m.evalA = Safety * tr.U * ((nf-1)*float64(d) + 2) * (M + h.PhiF) * math.Sqrt2
+	m.evalB = Safety * tr.U * float64(dx*dy)
+	m.stepA = Safety * tr.U * nf * M * math.Sqrt2
+	m.imbTol = Safety * 2 * float64(d) * tr.U * bmax * bmax
+	m.sigTol = tr.MeasureTol(M+h.PhiF, d, N)
+	m.specTol = tr.MeasureTol(m.specBound, d, 0)
 	m.prev = make([]float64, dy*dx)
 	m.cur = make([]float64, dy*dx)
 	m.bufA = make([]float64, d*dx)
@@ -244,7 +244,7 @@ func dense(w []float64, r, c int) *mat.Dense { return mat.NewDense(r, c, append(
 func (m *t1Monitor) start(n *model.Net) *t1Fault {
 	m.product(n, m.prev)
 	m.loss = m.lossOf(m.prev)
-	m.sigAnchor = linalg.SigmaMin(dense(m.prev, m.dims[m.N], m.dims[0]))
+	m.sigAnchor = invariants.SigmaMin(dense(m.prev, m.dims[m.N], m.dims[0]))
 	m.SVDs++
 	for j := 1; j <= m.N; j++ {
 		m.specAnchor[j-1] = invariants.SpectralNorm(n.Layer(j))
@@ -287,7 +287,7 @@ func (m *t1Monitor) invariants(n *model.Net, t int) *t1Fault {
 	}
 	m.WorstMargin = math.Min(m.WorstMargin, (margin-m.c)/m.c)
 	if lb := m.sigAnchor - m.sigDrift; !(lb >= m.cSigma-m.sigTol) {
-		m.sigAnchor, m.sigDrift = linalg.SigmaMin(dense(m.prev, m.dims[m.N], m.dims[0])), 0
+		m.sigAnchor, m.sigDrift = invariants.SigmaMin(dense(m.prev, m.dims[m.N], m.dims[0])), 0
 		m.SVDs++
 		if !(m.sigAnchor >= m.cSigma-m.sigTol) {
 			return &t1Fault{t, clauseL2SigmaMin, fmt.Sprintf("σ_min(W) = %.17g < c = %.17g (tol %.3g)", m.sigAnchor, m.cSigma, m.sigTol)}
@@ -347,7 +347,7 @@ func (m *t1Monitor) step(impl model.Stepper, n *model.Net, phi mat.Matrix) *t1Fa
 	sig := m.sigAnchor + m.sigDrift
 	dec := m.l1aFactor * m.eta * math.Pow(sig, m.p) * l // (η/2)σ^{2(N−1)/N}‖E‖², ‖E‖² = 2ℓ
 	if !(next <= l-dec+tol) {
-		sig = linalg.SigmaMin(dense(m.prev, m.dims[m.N], m.dims[0]))
+		sig = invariants.SigmaMin(dense(m.prev, m.dims[m.N], m.dims[0]))
 		m.sigAnchor, m.sigDrift = sig, 0
 		m.SVDs++
 		// σ's own rounding (≤ sigTol) enters σ^p relatively by ≤ p·sigTol/σ ≤ 2·sigTol/σ.

@@ -5,6 +5,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -14,13 +15,36 @@ import (
 // case, multiplied by Safety. None is a free knob: a property that needs
 // more than its tier has found something.
 //
-// Notation: u = Unit (float64 machine epsilon); d = the largest width;
+// Notation: u = the unit of the tiers: linalg.MachEps, float64's machine
+// epsilon ε_mach = 2⁻⁵² = twice the unit round-off 2⁻⁵³
+// (linalg.UnitRoundoff), a safe upper bound of the round-off of every
+// gonum/BLAS operation used here; or an external stepper's declared one
+// (Tiers); d = the largest width;
 // M = Π_j ‖W_j‖_F bounds the entries' magnitudes |W_N|⋯|W_1| of the
 // end-to-end product in Frobenius norm.
 
-// Unit is the float64 machine epsilon 2⁻⁵², an upper bound for the unit
-// round-off of every gonum/BLAS operation used here.
-const Unit = 0x1p-52
+// Tiers are the tolerance tiers at unit round-off U. Every tier below is a
+// first-order bound linear in u, so an implementation computing in a
+// coarser precision (an external stepper declaring float32, U = 2⁻²³)
+// gets the same derivations with its own u; since U ≥ linalg.MachEps, the tier also
+// covers the suite's own float64 measurements. The package-level
+// functions are the float64 tiers (Float64).
+type Tiers struct{ U float64 }
+
+// Float64 are the tiers at linalg.MachEps.
+var Float64 = Tiers{U: linalg.MachEps}
+
+// TiersFor returns the tiers for impl: at the unit round-off it declares
+// (an UnitRoundoff() float64 method, as extstep.Peer has) when that is
+// coarser than linalg.MachEps, at linalg.MachEps otherwise.
+func TiersFor(impl model.Stepper) Tiers {
+	if d, ok := impl.(interface{ UnitRoundoff() float64 }); ok {
+		if u := d.UnitRoundoff(); u > linalg.MachEps {
+			return Tiers{U: u}
+		}
+	}
+	return Float64
+}
 
 // Safety multiplies every first-order bound below. The classical bounds
 // carry a factor γ_k = ku/(1 − ku) ≈ ku and drop second-order terms;
@@ -50,33 +74,42 @@ func productScale(n *model.Net) (m float64, d int) {
 // comparison, hence the 2:
 //
 //	LossTol = Safety·u·2·[((N−1)d + N + 1)(M + ‖Φ‖_F)‖W − Φ‖_F + d_0 d_N ℓ].
-func LossTol(n *model.Net, phiF, loss float64) float64 {
+func LossTol(n *model.Net, phiF, loss float64) float64 { return Float64.LossTol(n, phiF, loss) }
+
+// LossTol is the tier at t.U.
+func (t Tiers) LossTol(n *model.Net, phiF, loss float64) float64 {
 	m, d := productScale(n)
 	N := float64(n.N())
 	dims := n.Dims()
 	e := math.Sqrt(2 * math.Max(loss, 0))
-	return Safety * Unit * 2 * (((N-1)*float64(d)+N+1)*(m+phiF)*e + float64(dims[0]*dims[n.N()])*loss)
+	return Safety * t.U * 2 * (((N-1)*float64(d)+N+1)*(m+phiF)*e + float64(dims[0]*dims[n.N()])*loss)
 }
 
 // MeasureTol is the allowance for a singular value, spectral norm or
 // Frobenius norm computed from a matrix of norm scale built by at most k
 // products of inner length ≤ d: backward-stable SVD errs by ≤ d·u·scale
 // and each product by ≤ d·u·scale, so MeasureTol = Safety·(k+1)·d·u·scale.
-func MeasureTol(scale float64, d, k int) float64 {
-	return Safety * float64(k+1) * float64(d) * Unit * scale
+func MeasureTol(scale float64, d, k int) float64 { return Float64.MeasureTol(scale, d, k) }
+
+// MeasureTol is the tier at t.U.
+func (t Tiers) MeasureTol(scale float64, d, k int) float64 {
+	return Safety * float64(k+1) * float64(d) * t.U * scale
 }
 
 // ImbalanceTol is the allowance for a measured imbalance (D1) of n:
 // each Gram product W_jW_jᵀ errs entrywise-Frobenius by ≤ d·u·‖W_j‖_F²,
 // and two enter each difference: ImbalanceTol = Safety·2·d·u·max_j ‖W_j‖_F².
-func ImbalanceTol(n *model.Net) float64 {
+func ImbalanceTol(n *model.Net) float64 { return Float64.ImbalanceTol(n) }
+
+// ImbalanceTol is the tier at t.U.
+func (t Tiers) ImbalanceTol(n *model.Net) float64 {
 	_, d := productScale(n)
 	w := 0.0
 	for j := 1; j <= n.N(); j++ {
 		f := mat.Norm(n.Layer(j), 2)
 		w = math.Max(w, f*f)
 	}
-	return Safety * 2 * float64(d) * Unit * w
+	return Safety * 2 * float64(d) * t.U * w
 }
 
 // IdentityTol is the allowance for G1's exact identity after one step from
@@ -88,13 +121,18 @@ func ImbalanceTol(n *model.Net) float64 {
 //	IdentityTol = ImbalanceTol(before) + ImbalanceTol(after)
 //	            + Safety·(4u·max‖W_j‖_F² + 2d·u·η²max‖G_j‖_F²).
 func IdentityTol(before, after *model.Net, eta, gradF2 float64) float64 {
+	return Float64.IdentityTol(before, after, eta, gradF2)
+}
+
+// IdentityTol is the tier at t.U.
+func (t Tiers) IdentityTol(before, after *model.Net, eta, gradF2 float64) float64 {
 	_, d := productScale(before)
 	w := 0.0
 	for j := 1; j <= before.N(); j++ {
 		f := mat.Norm(before.Layer(j), 2)
 		w = math.Max(w, f*f)
 	}
-	return ImbalanceTol(before) + ImbalanceTol(after) + Safety*(4*Unit*w+2*float64(d)*Unit*eta*eta*gradF2)
+	return t.ImbalanceTol(before) + t.ImbalanceTol(after) + Safety*(4*t.U*w+2*float64(d)*t.U*eta*eta*gradF2)
 }
 
 // RatioBand is the relative band within which G2's and F1's halving ratios
@@ -133,25 +171,33 @@ func TrajectoryTol(lossTol float64, t int) float64 { return float64(t+1) * lossT
 // (W_j − W_j′)/η: the update rounds W_j′ by u·|W_j′| ≤ u(|W_j| + η|G_j|)
 // and the subtraction W_j − W_j′ by as much again, so the quotient errs by
 // ≤ 2u(|W_j| + η|G_j|)/η; times Safety.
-func ImpliedGradTol(wAbs, gAbs, eta float64) float64 {
-	return Safety * 2 * Unit * (wAbs + eta*gAbs) / eta
+func ImpliedGradTol(wAbs, gAbs, eta float64) float64 { return Float64.ImpliedGradTol(wAbs, gAbs, eta) }
+
+// ImpliedGradTol is the tier at t.U.
+func (t Tiers) ImpliedGradTol(wAbs, gAbs, eta float64) float64 {
+	return Safety * 2 * t.U * (wAbs + eta*gAbs) / eta
 }
 
 // FracPowTol is the allowance for [S]^p of a symmetric PSD S with largest
 // eigenvalue lmax and smallest eigenvalue above round-off lminPos, computed
-// by an eigendecomposition of a d×d matrix (linalg.SymPow): each
+// by an eigendecomposition of a d×d matrix (invariants.SymPow): each
 // eigenvalue errs by ≤ d·u·lmax, which moves λ^p by ≤ p·λ^{p−1}·d·u·lmax,
 // relatively ≤ p·d·u·lmax/lminPos; eigenvector errors contribute d·u
 // relatively. So FracPowTol = Safety·d·u·(1 + p·lmax/lminPos)·lmax^p.
 // Products built from such pieces add their relative tolerances.
 func FracPowTol(lmax, lminPos, p float64, d int) float64 {
+	return Float64.FracPowTol(lmax, lminPos, p, d)
+}
+
+// FracPowTol is the tier at t.U.
+func (t Tiers) FracPowTol(lmax, lminPos, p float64, d int) float64 {
 	if p == 0 {
 		return 0
 	}
 	if !(lminPos > 0) {
 		lminPos = lmax
 	}
-	return Safety * float64(d) * Unit * (1 + p*lmax/lminPos) * math.Pow(lmax, p)
+	return Safety * float64(d) * t.U * (1 + p*lmax/lminPos) * math.Pow(lmax, p)
 }
 
 // RootTol is B1 (a)'s allowance for |σ_i(W_j) − σ_i(W)^{1/N}|, with W_j a
@@ -191,7 +237,7 @@ func gramSpectrum(sv []float64, d int) (lmax, lminPos float64) {
 		return 0, 0
 	}
 	lmax = sv[0] * sv[0]
-	floor := Safety * float64(d) * Unit * lmax
+	floor := Safety * float64(d) * linalg.MachEps * lmax
 	lminPos = lmax
 	for _, s := range sv {
 		if s*s > floor {

@@ -213,8 +213,15 @@ for name, dx, dy, m, scales in [("dx1-m5", 1, 1, 5, [3.0]), ("dx3-dy2-m7", 3, 2,
     whitens.append({"name": name, "x": mat(x), "y": mat(y), "gram": mat(gram), "y_centred": mat(yc),
                     "phi_singular_values": [float(v) for v in sv], "kappa": float(kappa)})
 
+# ---- R1's residual margin c = 1 - 2 ||Phi - I||_F, and the rate eta c^{2(N-1)/N}
+residual = []
+for name, d in [("d1", 1), ("d2", 2), ("d3", 3)]:
+    phi = np.eye(d) + frac(d, d) / 16
+    residual.append({"name": name, "phi": mat(phi), "c": float(1 - 2 * np.linalg.norm(phi - np.eye(d), 'fro'))})
+
 body = {"nets": nets, "singular_values": svals, "sympow": sympows, "pw": pws, "bounds": bounds,
-        "horizons": horizons, "layer_bounds": layer_bounds, "whiten": whitens}
+        "horizons": horizons, "layer_bounds": layer_bounds, "whiten": whitens,
+        "residual_margin": residual}
 src = open(__file__, 'rb').read()
 out = {"provenance": {"script": "scripts/golden.py", "script_sha256": hashlib.sha256(src).hexdigest(),
                       "python": platform.python_version(), "numpy": np.__version__,

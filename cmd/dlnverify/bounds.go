@@ -10,9 +10,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/experiment"
 	"github.com/dlnverify/dlnverify/internal/report"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
@@ -20,15 +22,16 @@ import (
 
 // boundsResult is what `bounds` computes; --json prints it.
 type boundsResult struct {
-	N           int          `json:"N"`
-	PhiDims     []int        `json:"phi_dims,omitempty"` // rows, columns when Φ was given as a matrix
-	PhiF        report.Float `json:"phi_frobenius"`
-	SigmaMinPhi report.Float `json:"sigma_min_phi"`
-	Epsilon     report.Float `json:"epsilon"`
-	Theorem1    *boundsAtC   `json:"theorem1,omitempty"` // at --c
-	Residual    *residualR1  `json:"residual,omitempty"` // R1, when Φ is a square matrix
-	Notes       []string     `json:"notes,omitempty"`
-	phi         *mat.Dense   // nil when only norms were given
+	N           int                    `json:"N"`
+	PhiDims     []int                  `json:"phi_dims,omitempty"` // rows, columns when Φ was given as a matrix
+	PhiF        report.Float           `json:"phi_frobenius"`
+	SigmaMinPhi report.Float           `json:"sigma_min_phi"`
+	Epsilon     report.Float           `json:"epsilon"`
+	Theorem1    *boundsAtC             `json:"theorem1,omitempty"` // at --c
+	Residual    *residualR1            `json:"residual,omitempty"` // R1, when Φ is a square matrix
+	Notes       []string               `json:"notes,omitempty"`
+	Data        *experiment.DataReport `json:"data,omitempty"` // how --data became Φ (X and Y centred)
+	phi         *mat.Dense             // nil when only norms were given
 }
 
 // boundsAtC is Theorem 1 at margin c.
@@ -52,8 +55,9 @@ type residualR1 struct {
 }
 
 func cmdBounds(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bounds", "bounds (--phi FILE | --phi-norm X --sigma-min Y) --N N [--c C] [--epsilon E] [--loss0 L] [--json]")
-	phiPath := fs.String("phi", "", "file holding Φ: JSON rows [[…],[…]] or CSV (one row per line)")
+	fs := newFlags("bounds", "bounds (--phi ROWS|@FILE | --data FILE [--label COL] [--unit-phi] | --phi-norm X --sigma-min Y) --N N [--c C] [--epsilon E] [--loss0 L] [--json]")
+	phiS := fs.String("phi", "", phiFlagHelp)
+	data := addDataFlags(fs, true)
 	phiNorm := fs.Float64("phi-norm", 0, "‖Φ‖_F (instead of --phi)")
 	sigmaMin := fs.Float64("sigma-min", 0, "σ_min(Φ) (instead of --phi)")
 	n := fs.Int("N", 0, "depth N ≥ 1 (required)")
@@ -61,6 +65,7 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 	eps := fs.Float64("epsilon", 1e-6, "target loss ε for T(ε)")
 	loss0 := fs.Float64("loss0", 0, "initial loss ℓ(0) for T(ε) (default: the largest one margin c allows, ½(σ_min(Φ) − c)²)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	planDims := fs.String("dims", "", "network dims d_0,…,d_N: also print the wall time T(ε) takes at η*, from a measured step rate (model.MeasureStepRate)")
 	if err := fs.parse(args, stdout); err != nil {
 		return err
 	}
@@ -74,12 +79,28 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--epsilon = %v must be a finite positive number", *eps)
 	}
 	res := boundsResult{N: *n, Epsilon: report.Float(*eps)}
+	withData, err := data.given()
+	if err != nil {
+		return err
+	}
+	given := 0
+	for _, g := range []bool{*phiS != "", withData, fs.wasSet("phi-norm") || fs.wasSet("sigma-min")} {
+		if g {
+			given++
+		}
+	}
 	switch {
-	case *phiPath != "" && (fs.wasSet("phi-norm") || fs.wasSet("sigma-min")):
-		return fmt.Errorf("give Φ either as --phi FILE or as --phi-norm and --sigma-min, not both")
-	case *phiPath != "":
-		phi, err := readPhi(*phiPath)
-		if err != nil {
+	case given > 1:
+		return fmt.Errorf("give Φ one way: --phi ROWS|@FILE, --data FILE, or --phi-norm and --sigma-min, not both")
+	case *phiS != "" || withData:
+		var phi *mat.Dense
+		if withData {
+			dt, err := data.load(false)
+			if err != nil {
+				return err
+			}
+			phi, res.Data = dt.Phi, &dt.Report
+		} else if phi, err = parsePhi(*phiS); err != nil {
 			return err
 		}
 		res.phi = phi
@@ -98,7 +119,7 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 		}
 		res.PhiF, res.SigmaMinPhi = report.Float(*phiNorm), report.Float(*sigmaMin)
 	default:
-		return fmt.Errorf("missing Φ: give --phi FILE, or --phi-norm and --sigma-min")
+		return fmt.Errorf("missing Φ: give --phi ROWS|@FILE, --data FILE, or --phi-norm and --sigma-min")
 	}
 	phiF, smin := float64(res.PhiF), float64(res.SigmaMinPhi)
 	if !(phiF > 0) {
@@ -121,7 +142,7 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 		}
 		res.Theorem1 = boundsAt(*c, *n, phiF, l0, rule, *eps)
 	} else if !square {
-		return fmt.Errorf("missing --c (the deficiency margin); without it only R1 applies, which needs a square Φ given with --phi")
+		return fmt.Errorf("missing --c (the deficiency margin); without it only R1 applies, which needs a square Φ given with --phi or --data")
 	}
 	if square {
 		dist := (1 - invariants.ResidualMargin(res.phi)) / 2
@@ -130,17 +151,53 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 		r1.Bounds = boundsAt(1-2*dist, *n, phiF, 0.5*dist*dist, "residual ½‖Φ − I‖²_F", *eps)
 		res.Residual = r1
 	} else if res.phi == nil {
-		res.Notes = append(res.Notes, "R1 (residual start W_j = I) needs Φ itself: give --phi FILE with a square Φ")
+		res.Notes = append(res.Notes, "R1 (residual start W_j = I) needs Φ itself: give a square Φ with --phi")
 	} else {
 		res.Notes = append(res.Notes, "R1 (residual start W_j = I) needs a square Φ")
+	}
+	var dims []int
+	if *planDims != "" {
+		var err error
+		if dims, err = planShape(*planDims, *n, res.PhiDims); err != nil {
+			return err
+		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
+	if res.Data != nil {
+		res.Data.Print(stdout)
+	}
 	res.print(stdout)
+	if dims != nil && res.Theorem1 != nil {
+		return printPlan(stdout, dims, float64(res.Theorem1.Horizon))
+	}
 	return nil
+}
+
+// planShape parses --dims: N+1 positive integers d_0,…,d_N matching Φ.
+func planShape(dimsFlag string, N int, phiDims []int) ([]int, error) {
+	dims, err := parseInts(dimsFlag)
+	if err != nil || len(dims) != N+1 {
+		return nil, fmt.Errorf("--dims %q must be N+1 = %d positive integers d_0,…,d_N", dimsFlag, N+1)
+	}
+	if phiDims != nil && (dims[0] != phiDims[1] || dims[N] != phiDims[0]) {
+		return nil, fmt.Errorf("--dims %v do not match Φ (%d×%d = d_N×d_0)", dims, phiDims[0], phiDims[1])
+	}
+	return dims, nil
+}
+
+// printPlan prints the horizon planner's line for T(ε) = horizon steps on
+// a network of shape dims, from a measured step rate.
+func printPlan(w io.Writer, dims []int, horizon float64) error {
+	rate, err := model.MeasureStepRate(model.NewFast(), dims, 100*time.Millisecond)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "planner (dims %v): T(ε) at η* = %s\n", dims, rate.Summary(horizon))
+	return err
 }
 
 func boundsAt(c float64, N int, phiF, loss0 float64, rule string, eps float64) *boundsAtC {

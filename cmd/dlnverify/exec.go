@@ -10,7 +10,7 @@ import (
 
 // execPrefix introduces an external stepper in --impl: exec:'CMD ARGS'
 // runs CMD with /bin/sh -c and speaks docs/external.md's protocol to it.
-const execPrefix = "exec:"
+const execPrefix = extstep.Prefix
 
 // startExec starts the peer of an exec: impl (the timeout from
 // extstep.TimeoutEnv).
@@ -19,11 +19,12 @@ func startExec(spec string) (model.Stepper, error) {
 	if err != nil {
 		return nil, err
 	}
-	return extstep.Start(strings.TrimPrefix(spec, execPrefix), o)
+	cmd, _ := extstep.Command(spec)
+	return extstep.Start(cmd, o)
 }
 
 // isExec reports whether an --impl value names an external stepper.
-func isExec(name string) bool { return strings.HasPrefix(name, execPrefix) }
+func isExec(name string) bool { _, ok := extstep.Command(name); return ok }
 
 // closeStepper ends an external stepper's process; other steppers hold
 // nothing.

@@ -54,15 +54,15 @@ func signalContext() (context.Context, context.CancelFunc) {
 }
 
 func cmdFig1(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("experiment fig1", "experiment fig1 [--quick] [--out DIR] [--csv FILE] [--depths 3,8] [--impl fast] [flags]")
+	fs := newFlags("experiment fig1", "experiment fig1 [--quick] [--out DIR] [--data FILE [--label COL]] [--depths 3,8] [--impl fast] [flags]")
 	out := fs.String("out", ".", "output directory")
 	quick := fs.Bool("quick", false, "reduced grid (CI): 9 stds in [1e-6, 10], 5 η, cap 1e5")
 	seed := fs.Uint64("seed", 1, "random seed; results depend on it only, not on --workers")
 	workers := fs.Int("workers", runtime.NumCPU(), "parallel grid points")
-	csvPath := fs.String("csv", "", "real data: CSV with features then the scalar label; PCA-whitened, Φ = Λ_yx/‖Λ_yx‖")
+	data := addDataFlags(fs, false) // E1 scales the labels to ‖Φ‖_F = 1 always
 	depths := fs.String("depths", "3,8", "depths N")
 	width := fs.Int("width", 32, "hidden width")
-	d0 := fs.Int("d0", 128, "input dimension of the synthetic unit-norm target (ignored with --csv)")
+	d0 := fs.Int("d0", 128, "input dimension of the synthetic unit-norm target (not with --data)")
 	eps := fs.Float64("eps", 1e-5, "convergence threshold on the loss (optimum 0)")
 	maxIter := fs.Int("max-iter", 0, "iteration cap (default 1e6, 1e5 with --quick)")
 	exhaustive := fs.Bool("exhaustive", false, "run every η to the cap or the best count so far: no flow-time pruning, no stall abort")
@@ -87,13 +87,25 @@ func cmdFig1(args []string, stdout, stderr io.Writer) error {
 		cfg.MaxIter = *maxIter
 	}
 	source := "synthetic"
-	if *csvPath != "" {
-		dt, err := experiment.TargetFromCSV(*csvPath)
+	var report *experiment.DataReport
+	withData, err := data.given()
+	if err != nil {
+		return err
+	}
+	if withData {
+		if fs.wasSet("d0") {
+			return fmt.Errorf("--d0 cannot be combined with --data (the data set fixes d_0)")
+		}
+		dt, err := data.load(true)
 		if err != nil {
 			return err
 		}
-		cfg.Phi = dt.Phi
-		source = fmt.Sprintf("%s (m=%d, d_0=%d, ‖Λ_yx‖_F=%.4g before scaling, κ=%.4g after)", *csvPath, dt.Examples, dt.Phi.RawMatrix().Cols, dt.LyxNorm, dt.Kappa)
+		if r, _ := dt.Phi.Dims(); r != 1 {
+			return fmt.Errorf("fig1 is scalar regression (d_N = 1), but --data gives %d label columns", r)
+		}
+		cfg.Phi, report = dt.Phi, &dt.Report
+		source = fmt.Sprintf("%s (m=%d, d_0=%d, ‖Λ_yx‖_F=%.4g before scaling, κ=%.4g after)", dt.Report.File, dt.Report.Examples, dt.Report.Rank, dt.Report.LyxNorm, dt.Report.Kappa)
+		dt.Report.Print(stdout)
 	} else {
 		if *d0 < 1 {
 			return fmt.Errorf("--d0 must be ≥ 1")
@@ -113,7 +125,7 @@ func cmdFig1(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res.Source = source
+	res.Source, res.Data = source, report
 	trace, err := experiment.RunFig1c(ctx, cfg, res)
 	if err != nil {
 		return err

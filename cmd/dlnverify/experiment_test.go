@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +20,11 @@ func TestExperimentErrors(t *testing.T) {
 		{`unknown subcommand "nope"`, []string{"experiment", "nope"}},
 		{"flag provided but not defined: -bogus", []string{"experiment", "fig1", "--bogus"}},
 		{`--depths: "x" is not an integer`, []string{"experiment", "fig1", "--depths", "x"}},
-		{"/nonexistent.csv", []string{"experiment", "fig1", "--csv", "/nonexistent.csv", "--out", t.TempDir()}},
+		{"/nonexistent.csv", []string{"experiment", "fig1", "--data", "/nonexistent.csv", "--out", t.TempDir()}},
+		{"--label needs --data", []string{"experiment", "fig1", "--label", "y"}},
+		{"--d0 cannot be combined with --data", []string{"experiment", "fig1", "--data", fixture, "--d0", "3"}},
+		{`label column "nope" is neither a header name nor a column number in 1..129`, []string{"experiment", "fig1", "--data", fixture, "--label", "nope"}},
+		{"scalar regression (d_N = 1), but --data gives 2 label columns", []string{"experiment", "fig1", "--data", fixture, "--label", "f1,concentration_ppmv"}},
 		{"tightness needs cases ≥ 1", []string{"experiment", "tightness", "--cases", "0", "--out", t.TempDir()}},
 		{`unexpected argument "extra"`, []string{"experiment", "fig1", "extra"}},
 		{`unknown impl "scalar"`, []string{"experiment", "fig1", "--impl", "scalar"}},
@@ -35,6 +40,49 @@ func TestExperimentErrors(t *testing.T) {
 		if strings.Contains(out, "stepper") {
 			t.Fatalf("experiment %s -h lists the deprecated --stepper:\n%s", sub, out)
 		}
+	}
+}
+
+// fixture is the shipped real data set (data/README.md).
+const fixture = "../../data/gas-ethanol.csv.gz"
+
+// TestExperimentFig1RealData: `fig1 --data` on the shipped fixture (a
+// small grid: N = 2, width 4, cap 2000) prints the data report with the
+// whitening residuals, and fig1.json records them, with X and Y centred
+// and ‖Φ‖_F = 1 (E1). Issue 13's acceptance: max|XXᵀ/m − I| ≤ 1e-12.
+func TestExperimentFig1RealData(t *testing.T) {
+	out := t.TempDir()
+	stdout, stderr, code := runCLI(t, "experiment", "fig1", "--quick", "--data", fixture, "--depths", "2", "--width", "4", "--max-iter", "2000",
+		"--workers", "1", "--out", out, "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d\nstderr %s", code, stderr)
+	}
+	for _, want := range []string{"m = 1316 examples, d_x = 128 features", "X and Y centred", "‖Φ‖_F = 1", "max|XXᵀ/m − I| = "} {
+		if !strings.Contains(stdout, want) {
+			t.Fatalf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(out, "fig1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var j struct {
+		D0   int `json:"d0"`
+		Data struct {
+			XCentred   bool    `json:"x_centred"`
+			YCentred   bool    `json:"y_centred"`
+			Unit       bool    `json:"phi_scaled_to_unit"`
+			PhiF       float64 `json:"phi_frobenius"`
+			ResidualXX float64 `json:"residual_xx"`
+			TolXX      float64 `json:"residual_xx_tol"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(b, &j); err != nil {
+		t.Fatal(err)
+	}
+	d := j.Data
+	if j.D0 != 128 || !d.XCentred || !d.YCentred || !d.Unit || math.Abs(d.PhiF-1) > 1e-12 || !(d.ResidualXX <= 1e-12) || !(d.ResidualXX <= d.TolXX) {
+		t.Fatalf("fig1.json: d0 %d, data %+v", j.D0, d)
 	}
 }
 

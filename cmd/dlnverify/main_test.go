@@ -469,8 +469,8 @@ func TestBounds(t *testing.T) {
 	// Φ from JSON and from CSV give the same text, including R1.
 	js := writeFile(t, "phi.json", `[[1.1, 0.1], [0, 0.9]]`)
 	csv := writeFile(t, "phi.csv", "c1,c2\n1.1,0.1\n0,0.9\n")
-	a, _, c1 := runCLI(t, "bounds", "--phi", js, "--N", "3", "--c", "0.5")
-	b2, _, c2 := runCLI(t, "bounds", "--phi", csv, "--N", "3", "--c", "0.5")
+	a, _, c1 := runCLI(t, "bounds", "--phi", "@"+js, "--N", "3", "--c", "0.5")
+	b2, _, c2 := runCLI(t, "bounds", "--phi", "@"+csv, "--N", "3", "--c", "0.5")
 	if c1 != 0 || c2 != 0 || a != b2 {
 		t.Fatalf("JSON and CSV Φ differ (exit %d, %d):\n%s\n%s", c1, c2, a, b2)
 	}
@@ -480,11 +480,11 @@ func TestBounds(t *testing.T) {
 		}
 	}
 	// R1 alone (no --c) with a square Φ.
-	if out, _, code := runCLI(t, "bounds", "--phi", js, "--N", "2"); code != 0 || strings.Contains(out, "Theorem 1 at margin") || !strings.Contains(out, "R1") {
+	if out, _, code := runCLI(t, "bounds", "--phi", "@"+js, "--N", "2"); code != 0 || strings.Contains(out, "Theorem 1 at margin") || !strings.Contains(out, "R1") {
 		t.Fatalf("R1-only: exit %d\n%s", code, out)
 	}
 	far := writeFile(t, "far.json", `[[2, 0], [0, 2]]`)
-	if out, _, _ := runCLI(t, "bounds", "--phi", far, "--N", "2"); !strings.Contains(out, "< ½: NO") {
+	if out, _, _ := runCLI(t, "bounds", "--phi", "@"+far, "--N", "2"); !strings.Contains(out, "< ½: NO") {
 		t.Fatalf("R1 should fail for Φ = 2I:\n%s", out)
 	}
 
@@ -496,21 +496,21 @@ func TestBounds(t *testing.T) {
 		{"--N = 0", []string{"--N", "0", "--phi-norm", "1", "--sigma-min", "1", "--c", "0.5"}},
 		{"missing Φ", []string{"--N", "2", "--c", "0.5"}},
 		{"go together", []string{"--N", "2", "--c", "0.5", "--phi-norm", "1"}},
-		{"not both", []string{"--N", "2", "--c", "0.5", "--phi", js, "--phi-norm", "1"}},
+		{"not both", []string{"--N", "2", "--c", "0.5", "--phi", "@" + js, "--phi-norm", "1"}},
 		{"--phi-norm = -1", []string{"--N", "2", "--c", "0.5", "--phi-norm", "-1", "--sigma-min", "0"}},
 		{"--sigma-min = 2", []string{"--N", "2", "--c", "0.5", "--phi-norm", "1", "--sigma-min", "2"}},
 		{"--c = 0.95", []string{"--N", "2", "--c", "0.95", "--phi-norm", "1", "--sigma-min", "0.9"}},
 		{"--c = -1", []string{"--N", "2", "--c", "-1", "--phi-norm", "1", "--sigma-min", "0.9"}},
-		{"missing --c", []string{"--N", "2", "--phi", writeFile(t, "wide.json", `[[1, 0, 0]]`)}},
+		{"missing --c", []string{"--N", "2", "--phi", "@" + writeFile(t, "wide.json", `[[1, 0, 0]]`)}},
 		{"--epsilon = 0", []string{"--N", "2", "--c", "0.5", "--phi-norm", "1", "--sigma-min", "1", "--epsilon", "0"}},
 		{"--loss0 = -1", []string{"--N", "2", "--c", "0.5", "--phi-norm", "1", "--sigma-min", "1", "--loss0", "-1"}},
-		{"cannot read Φ", []string{"--N", "2", "--c", "0.5", "--phi", filepath.Join(t.TempDir(), "none.csv")}},
-		{"invalid JSON", []string{"--N", "2", "--c", "0.5", "--phi", writeFile(t, "bad.json", `[[1, 0], [0, 1]`)}},
-		{"trailing data", []string{"--N", "2", "--c", "0.5", "--phi", writeFile(t, "obj.json", `[[1, 0], [0, 1]] {"x":1}`)}},
-		{"row 1 has 1 entries", []string{"--N", "2", "--c", "0.5", "--phi", writeFile(t, "rag.json", `[[1, 0], [1]]`)}},
-		{"not a number", []string{"--N", "2", "--c", "0.5", "--phi", writeFile(t, "bad.csv", "1,0\n0,x\n")}},
-		{"non-finite", []string{"--N", "2", "--c", "0.5", "--phi", writeFile(t, "nan.csv", "1,0\n0,NaN\n")}},
-		{"empty file", []string{"--N", "2", "--c", "0.5", "--phi", writeFile(t, "empty.csv", "  \n")}},
+		{"cannot read Φ", []string{"--N", "2", "--c", "0.5", "--phi", "@" + filepath.Join(t.TempDir(), "none.csv")}},
+		{"invalid JSON", []string{"--N", "2", "--c", "0.5", "--phi", "@" + writeFile(t, "bad.json", `[[1, 0], [0, 1]`)}},
+		{"trailing data", []string{"--N", "2", "--c", "0.5", "--phi", "@" + writeFile(t, "obj.json", `[[1, 0], [0, 1]] {"x":1}`)}},
+		{"row 1 has 1 entries", []string{"--N", "2", "--c", "0.5", "--phi", "@" + writeFile(t, "rag.json", `[[1, 0], [1]]`)}},
+		{"not a number", []string{"--N", "2", "--c", "0.5", "--phi", "@" + writeFile(t, "bad.csv", "1,0\n0,x\n")}},
+		{"non-finite", []string{"--N", "2", "--c", "0.5", "--phi", "@" + writeFile(t, "nan.csv", "1,0\n0,NaN\n")}},
+		{"empty file", []string{"--N", "2", "--c", "0.5", "--phi", "@" + writeFile(t, "empty.csv", "  \n")}},
 		{"flag provided but not defined", []string{"--N", "2", "--cc", "0.5"}},
 	}
 	for _, e := range errs {
@@ -521,7 +521,7 @@ func TestBounds(t *testing.T) {
 func TestReadPhiSingular(t *testing.T) {
 	// A rank-deficient Φ has σ_min = 0: no margin c > 0 exists (D2's footnote).
 	p := writeFile(t, "sing.json", `[[1, 1], [1, 1]]`)
-	requireUsageError(t, "0 < c ≤ σ_min(Φ) = 0", "bounds", "--phi", p, "--N", "2", "--c", "0.1")
+	requireUsageError(t, "0 < c ≤ σ_min(Φ) = 0", "bounds", "--phi", "@"+p, "--N", "2", "--c", "0.1")
 	phi, err := readPhi(p)
 	if err != nil || !mat.Equal(phi, mat.NewDense(2, 2, []float64{1, 1, 1, 1})) {
 		t.Fatalf("readPhi: %v %v", phi, err)

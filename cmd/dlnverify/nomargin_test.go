@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/dlnverify/dlnverify/internal/linalg"
 )
 
 // The right values below come from math/big by hand in
@@ -13,9 +15,9 @@ import (
 // 2.3627422551368098e-183; the tier is that test's 4u·(8 + Σ|p ln x|).
 const (
 	etaTiny      = 1.2885018406068379e207
-	etaTinyTol   = 4 * 0x1p-53 * (8 + 10.0/3*math.Ln2 + 4.0/3*160*math.Ln10)
+	etaTinyTol   = 4 * linalg.UnitRoundoff * (8 + 10.0/3*math.Ln2 + 4.0/3*160*math.Ln10)
 	etaHuge      = 2.3627422551368098e-183
-	etaHugeTol   = 4 * 0x1p-53 * (8 + 3.75*math.Ln2 + 1.75*100*math.Ln10)
+	etaHugeTol   = 4 * linalg.UnitRoundoff * (8 + 3.75*math.Ln2 + 1.75*100*math.Ln10)
 	noMarginText = "undefined (no margin c > 0)"
 )
 
@@ -102,11 +104,11 @@ func TestNoMarginNoBound(t *testing.T) {
 
 	// bounds: R1 at Φ = 2I has c = 1 − 2‖Φ − I‖_F = 1 − 2√2 < 0.
 	far := writeFile(t, "far.json", `[[2, 0], [0, 2]]`)
-	out, _, _ := runCLI(t, "bounds", "--phi", far, "--N", "2")
+	out, _, _ := runCLI(t, "bounds", "--phi", "@"+far, "--N", "2")
 	if !strings.Contains(out, "δ*, η*, rate and T(ε): undefined (no margin c > 0)") {
 		t.Fatalf("bounds text:\n%s", out)
 	}
-	js, _, _ := runCLI(t, "bounds", "--phi", far, "--N", "2", "--json")
+	js, _, _ := runCLI(t, "bounds", "--phi", "@"+far, "--N", "2", "--json")
 	var br struct {
 		Residual struct {
 			Bounds map[string]json.RawMessage `json:"bounds"`

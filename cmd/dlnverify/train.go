@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/experiment"
 	"github.com/dlnverify/dlnverify/internal/report"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
@@ -27,12 +29,13 @@ const (
 )
 
 // modelFlags define the start; they cannot be combined with --config.
-var modelFlags = []string{"phi", "dims", "init", "a", "std", "seed", "insert", "imbalance"}
+var modelFlags = []string{"phi", "data", "label", "reduce-rank", "unit-phi", "dims", "init", "a", "std", "seed", "insert", "imbalance"}
 
 func cmdTrain(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("train", "train [--config FILE | model flags] [--eta X|t1] [--steps K] [--flow] [--json] [--plot FILE.png|.svg]")
+	fs := newFlags("train", "train [--config FILE | model flags] [--phi ROWS|@FILE | --data FILE [--label COL] [--unit-phi]] [--eta X|t1] [--steps K] [--flow] [--json] [--plot FILE.png|.svg]")
 	configPath := fs.String("config", "", "JSON configuration file (see docs/cli.md); defines the model, so model flags are not allowed with it")
-	phiS := fs.String("phi", defaultPhi, "target Φ (d_N×d_0) as rows: \"a,b;c,d\"")
+	phiS := fs.String("phi", defaultPhi, phiFlagHelp)
+	data := addDataFlags(fs, true)
 	dimsS := fs.String("dims", "2,2,2,2", "widths d_0,…,d_N")
 	kind := fs.String("init", "balanced", "initialisation: balanced (Procedure 1), gaussian, identity")
 	aS := fs.String("a", "", "balanced: end-to-end matrix A for Procedure 1 as rows (default "+defaultA+" unless --std is set)")
@@ -62,6 +65,11 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	}
 
 	var cfg trainConfig
+	var dataRep *experiment.DataReport
+	withData, err := data.given()
+	if err != nil {
+		return err
+	}
 	if *configPath != "" {
 		for _, f := range modelFlags {
 			if fs.wasSet(f) {
@@ -73,10 +81,24 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	} else {
-		phi, err := parseMatrix(*phiS)
-		if err != nil {
-			return fmt.Errorf("--phi: %w", err)
+		var phiM *mat.Dense
+		if withData {
+			if fs.wasSet("phi") {
+				return fmt.Errorf("--phi and --data both define Φ; give one")
+			}
+			dt, err := data.load(false)
+			if err != nil {
+				return err
+			}
+			phiM, dataRep = dt.Phi, &dt.Report
+			if !fs.wasSet("dims") {
+				r, c := phiM.Dims()
+				return fmt.Errorf("--data gives Φ of d_N×d_0 = %d×%d: give the widths with --dims %d,…,%d", r, c, c, r)
+			}
+		} else if phiM, err = parsePhi(*phiS); err != nil {
+			return err
 		}
+		phi := rowsOf(phiM)
 		dims, err := parseInts(*dimsS)
 		if err != nil {
 			return fmt.Errorf("--dims: %w", err)
@@ -99,6 +121,10 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 			}
 			in.A = a
 		case *kind == "balanced" && in.Std == nil:
+			if withData {
+				r, c := phiM.Dims()
+				return fmt.Errorf("--init balanced with --data needs --std (a Gaussian A for Procedure 1) or --a (the default A is 2×2, Φ is %d×%d)", r, c)
+			}
 			in.A, _ = parseMatrix(defaultA)
 		}
 		if *kind == "identity" && !fs.wasSet("seed") {
@@ -142,6 +168,12 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	case isTerminal(stderr):
 		prog = newProgress(stderr, s.steps)
 	}
+	if dataRep != nil && !*asJSON {
+		dataRep.Print(stdout)
+	}
+	if !*asJSON && !*quiet {
+		s.printPlan(stdout)
+	}
 	start := time.Now()
 	res, err := s.run(prog)
 	if fault := peerFault(s.impl); fault != nil {
@@ -151,6 +183,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	out := s.result(res, time.Since(start))
+	out.Data = dataRep
 	if *plotPath != "" {
 		if err := writePlot(*plotPath, out); err != nil {
 			return err
@@ -166,6 +199,30 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "plot written to %s\n", *plotPath)
 	}
 	return nil
+}
+
+// printPlan prints, before a GD run with a model stepper, the horizon
+// planner's line: the measured step rate for the shape and the wall time of
+// T(ε) at this η (or of the run's steps when T(ε) is undefined).
+func (s *trainSetup) printPlan(w io.Writer) {
+	switch s.impl.(type) {
+	case *model.Fast, model.Reference:
+	default:
+		return
+	}
+	if s.flow {
+		return
+	}
+	rate, err := model.MeasureStepRate(s.impl, s.net.Dims(), 50*time.Millisecond)
+	if err != nil {
+		return // a planning estimate only; the run reports its own errors
+	}
+	l0, _ := model.Loss(s.net, s.phi)
+	if h := invariants.Horizon(l0, s.epsilon, s.eta, s.hyp.C, s.hyp.N); s.epsilon > 0 && h >= 0 && !math.IsInf(h, 0) {
+		fmt.Fprintf(w, "planner: T(ε = %.3g) at this η = %s\n", s.epsilon, rate.Summary(h))
+		return
+	}
+	fmt.Fprintf(w, "planner: this run = %s\n", rate.Summary(float64(s.steps)))
 }
 
 func stepperNames() []string {
@@ -197,86 +254,32 @@ func (o *optInt) Set(s string) error {
 	return nil
 }
 
-// run trains s.net in place.
+// flowTol is train's error tolerance for gradient flow (model.FlowConfig.Tol):
+// a local error of at most 1e-10 per unit time relative to max(1, ‖W‖_F),
+// with --dt the largest RK4 step.
+const flowTol = 1e-10
+
+// run trains s.net in place with the one run loop (model.RunContext, or
+// model.RunFlow for --flow): the same rules and statuses for GD and flow.
+// With epsilon > 0 the run continues after the first hit so that the
+// status says whether the loss stayed below epsilon (converged) or rose
+// again (hit-then-rose).
 func (s *trainSetup) run(prog progress) (model.Result, error) {
-	if s.flow {
-		return s.runFlow(prog)
-	}
-	every := max(1, s.steps/100)
-	ps := &progressStepper{Stepper: s.impl, every: every, report: prog.update}
-	res, err := model.Run(ps, s.net, s.phi, model.RunConfig{
-		Eta: s.eta, MaxSteps: s.steps, Epsilon: s.epsilon, Stride: s.stride, Measure: invariants.Measure,
-	})
-	prog.done()
-	return res, err
-}
-
-// runFlow integrates gradient flow for time steps·η in chunks of stride·η
-// (one chunk of the whole time when stride is 0), recording after each
-// chunk. Step t of the trajectory is time τ = t·η, so GD and flow runs are
-// on the same axis. The status rules are Run's: converged at the first
-// record with loss ≤ epsilon, diverged when the state leaves the finite
-// range or the loss exceeds 1e12·max(ℓ(0), 1).
-func (s *trainSetup) runFlow(prog progress) (model.Result, error) {
 	defer prog.done()
-	l0, err := model.Loss(s.net, s.phi)
-	if err != nil {
-		return model.Result{}, err
-	}
-	res := model.Result{InitialLoss: l0, HitStep: -1}
-	record := func(t int, loss float64) {
-		rec := model.Record{Step: t, Loss: loss}
-		invariants.Measure(s.net, s.phi, &rec)
-		res.Trajectory = append(res.Trajectory, rec)
-	}
-	record(0, l0)
-	limit := 1e12 * math.Max(l0, 1)
-	chunk := s.stride
-	if chunk == 0 {
-		chunk = max(s.steps, 1)
-	}
-	res.Status = model.StatusMaxSteps
-	if s.epsilon > 0 && l0 <= s.epsilon {
-		res.Status, res.HitStep = model.StatusConverged, 0
-	}
-	t := 0
-	for res.Status == model.StatusMaxSteps && t < s.steps {
-		k := min(chunk, s.steps-t)
-		ferr := model.Flow(s.net, s.phi, model.FlowConfig{Time: float64(k) * s.eta, Dt: s.dt})
-		t += k
-		l, _ := model.Loss(s.net, s.phi)
-		switch {
-		case ferr != nil || !(l <= limit):
-			res.Status = model.StatusDiverged
-			if math.IsNaN(l) {
-				l = math.Inf(1)
+	every := max(1, s.steps/100)
+	cfg := model.RunConfig{
+		Eta: s.eta, MaxSteps: s.steps, Epsilon: s.epsilon, Continue: true, Stride: s.stride, Measure: invariants.Measure,
+		Observe: func(t int, loss float64, _ *model.Net) bool {
+			if t > 0 && t%every == 0 {
+				prog.update(t, loss)
 			}
-		case s.epsilon > 0 && l <= s.epsilon:
-			res.Status, res.HitStep = model.StatusConverged, t
-		}
-		record(t, l)
-		prog.update(t, l)
+			return false
+		},
 	}
-	res.Steps = t
-	res.FinalLoss = res.Trajectory[len(res.Trajectory)-1].Loss
-	return res, nil
-}
-
-// progressStepper reports progress every `every` steps; it does not touch
-// the numerics.
-type progressStepper struct {
-	model.Stepper
-	t, every int
-	report   func(t int, loss float64)
-}
-
-func (p *progressStepper) Step(n *model.Net, phi mat.Matrix, eta float64) (float64, error) {
-	l, err := p.Stepper.Step(n, phi, eta)
-	p.t++
-	if p.t%p.every == 0 {
-		p.report(p.t, l)
+	if s.flow {
+		return model.RunFlow(context.Background(), s.net, s.phi, cfg, model.FlowConfig{Dt: s.dt, Tol: flowTol})
 	}
-	return l, err
+	return model.RunContext(context.Background(), s.impl, s.net, s.phi, cfg)
 }
 
 // progress shows how far a run is: a bar on a terminal, plain lines
@@ -379,28 +382,30 @@ type theorem1JSON struct {
 
 // trainResult is the JSON result of train (docs/cli.md).
 type trainResult struct {
-	Method         string        `json:"method"` // "gd" or "flow"
-	Impl           string        `json:"impl,omitempty"`
-	N              int           `json:"N"`
-	Dims           []int         `json:"dims"`
-	Eta            report.Float  `json:"eta"`
-	EtaRule        string        `json:"eta_rule"` // "given" or "t1"
-	Dt             report.Float  `json:"dt,omitempty"`
-	Steps          int           `json:"steps"`
-	Epsilon        report.Float  `json:"epsilon"`
-	Status         model.Status  `json:"status"`
-	StepsRun       int           `json:"steps_run"`
-	HitStep        int           `json:"hit_step"`
-	InitialLoss    report.Float  `json:"initial_loss"`
-	FinalLoss      report.Float  `json:"final_loss"`
-	FinalImbalance report.Float  `json:"final_imbalance"`
-	FinalMargin    report.Float  `json:"final_margin"`
-	FinalSigmaMin  report.Float  `json:"final_sigma_min"`
-	Guarantee      report.Float  `json:"t1_guarantee"` // T1/L1 bound at steps_run; null without a margin
-	GuaranteeMet   bool          `json:"t1_guarantee_met"`
-	Theorem1       theorem1JSON  `json:"theorem1"`
-	Seconds        float64       `json:"seconds"`
-	Trajectory     []trainRecord `json:"trajectory"`
+	Method         string                 `json:"method"` // "gd" or "flow"
+	Impl           string                 `json:"impl,omitempty"`
+	N              int                    `json:"N"`
+	Dims           []int                  `json:"dims"`
+	Eta            report.Float           `json:"eta"`
+	EtaRule        string                 `json:"eta_rule"`           // "given" or "t1"
+	Dt             report.Float           `json:"dt,omitempty"`       // flow: the largest RK4 step
+	FlowTol        report.Float           `json:"flow_tol,omitempty"` // flow: model.FlowConfig.Tol
+	Steps          int                    `json:"steps"`
+	Epsilon        report.Float           `json:"epsilon"`
+	Status         model.Status           `json:"status"`
+	StepsRun       int                    `json:"steps_run"`
+	HitStep        int                    `json:"first_hit_step"` // first t with ℓ(t) ≤ ε; −1 if none
+	InitialLoss    report.Float           `json:"initial_loss"`
+	FinalLoss      report.Float           `json:"final_loss"`
+	FinalImbalance report.Float           `json:"final_imbalance"`
+	FinalMargin    report.Float           `json:"final_margin"`
+	FinalSigmaMin  report.Float           `json:"final_sigma_min"`
+	Guarantee      report.Float           `json:"t1_guarantee"` // T1/L1 bound at steps_run; null without a margin
+	GuaranteeMet   bool                   `json:"t1_guarantee_met"`
+	Theorem1       theorem1JSON           `json:"theorem1"`
+	Seconds        float64                `json:"seconds"`
+	Trajectory     []trainRecord          `json:"trajectory"`
+	Data           *experiment.DataReport `json:"data,omitempty"` // how --data became Φ (X and Y centred)
 }
 
 // guarantee is T1/L1's bound ℓ(0)(1 − ηc^{2(N−1)/N})^t, NaN without a
@@ -422,7 +427,7 @@ func (s *trainSetup) result(res model.Result, elapsed time.Duration) trainResult
 		Steps: s.steps, Epsilon: report.Float(s.epsilon), Status: res.Status, StepsRun: res.Steps, HitStep: res.HitStep,
 		InitialLoss: report.Float(res.InitialLoss), FinalLoss: report.Float(res.FinalLoss), Seconds: elapsed.Seconds()}
 	if s.flow {
-		out.Method, out.Impl, out.Dt = "flow", "", report.Float(s.dt)
+		out.Method, out.Impl, out.Dt, out.FlowTol = "flow", "", report.Float(s.dt), flowTol
 	}
 	var fin model.Record
 	invariants.Measure(s.net, s.phi, &fin)
@@ -464,7 +469,7 @@ func (r trainResult) print(w io.Writer) {
 	h := r.Theorem1
 	method := "GD (" + r.Impl + ")"
 	if r.Method == "flow" {
-		method = fmt.Sprintf("gradient flow (RK4, dt %.4g; step t is time t·η)", float64(r.Dt))
+		method = fmt.Sprintf("gradient flow (RK4, steps ≤ %.4g, error ≤ %.3g per unit time; step t is time t·η)", float64(r.Dt), float64(r.FlowTol))
 	}
 	fmt.Fprintf(w, "%s: N = %d, dims %v, η = %.6g (%s), %d steps\n", method, r.N, r.Dims, float64(r.Eta), r.EtaRule, r.Steps)
 	fmt.Fprintf(w, "Theorem 1 at the start (‖Φ‖_F = %.6g, σ_min(Φ) = %.6g):\n", float64(h.PhiF), float64(h.SigmaMinPhi))

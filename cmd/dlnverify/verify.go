@@ -2,17 +2,14 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/dlnverify/dlnverify/internal/rapidtb"
@@ -109,7 +106,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	// -short`); a budget below a property's MinValid could only fail it as
 	// vacuous, so it is an inconsistent request.
 	eff := *checks
-	if *short || (testing.Testing() && testing.Short()) {
+	if *short || rapidtb.Short() {
 		eff /= 5
 	}
 	for _, p := range props {
@@ -367,40 +364,15 @@ func claimIDs(props []proofs.Property) []string {
 	return ids
 }
 
-// setRapidFlags sets rapid's flags (registered on flag.CommandLine) and
-// testing's short mode for this run, with fail files disabled, and returns
-// a function restoring the previous values.
+// setRapidFlags makes checks, seed and short mode (on top of `go test
+// -short`, when under test) rapid's settings for this run, with fail files
+// disabled, through rapidtb (the one owner of rapid's settings), before any
+// worker starts; it returns the function restoring the previous settings.
 func setRapidFlags(checks int, seed uint64, short bool) (func(), error) {
-	set := map[string]string{
-		"rapid.checks":     strconv.Itoa(checks),
-		"rapid.seed":       strconv.FormatUint(seed, 10),
-		"rapid.nofailfile": "true",
-	}
-	old := map[string]string{}
-	for name, v := range set {
-		f := flag.CommandLine.Lookup(name)
-		if f == nil {
-			return nil, fmt.Errorf("rapid's flag -%s is not registered (rapid version mismatch?)", name)
-		}
-		old[name] = f.Value.String()
-		if err := flag.Set(name, v); err != nil {
-			return nil, err
-		}
-	}
-	restore := func() {
-		for name, v := range old {
-			_ = flag.Set(name, v)
-		}
-	}
-	if short {
-		if err := rapidtb.SetShort(true); err != nil {
-			restore()
-			return nil, err
-		}
-		inner := restore
-		restore = func() { inner(); _ = rapidtb.SetShort(false) }
-	}
-	return restore, nil
+	s := rapidtb.Current()
+	s.Checks, s.Seed, s.NoFailFile = checks, seed, true
+	s.Short = s.Short || short
+	return rapidtb.Set(s)
 }
 
 // tableWriter prints the verify table row by row, so a long run shows

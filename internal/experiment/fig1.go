@@ -11,6 +11,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -23,7 +24,7 @@ const (
 // Run outcomes recorded per (point, η).
 const (
 	OutConverged = "converged" // ℓ(t) ≤ ε at some t below the cap
-	OutDiverged  = "diverged"  // loss non-finite or above 1e12·max(ℓ(0), 1)
+	OutDiverged  = "diverged"  // model.StatusDiverged: loss non-finite or above model.DivergenceLimit
 	OutMaxIter   = "max_iter"  // the iteration cap (1e6 in the paper) was reached
 	OutBeaten    = "beaten"    // stopped at the best iteration count found so far: cannot be strictly faster
 	OutStalled   = "stalled"   // non-monotone run whose best loss stopped improving (see Fig1Config.Exhaustive)
@@ -78,7 +79,7 @@ type Fig1Config struct {
 type EtaRun struct {
 	Eta       float64 `json:"eta"`
 	Outcome   string  `json:"outcome"`
-	Steps     int     `json:"steps"`      // GD steps taken
+	Steps     int     `json:"steps"`      // the iterate the run stopped at (GD steps taken)
 	Iters     int     `json:"iterations"` // first t with ℓ(t) ≤ ε, −1 if none
 	FinalLoss float64 `json:"final_loss"`
 	Monotone  bool    `json:"monotone"` // ℓ never increased by more than rounding
@@ -100,12 +101,13 @@ type Point struct {
 
 // Fig1Result is the whole grid.
 type Fig1Result struct {
-	Config  Fig1Config `json:"-"`
-	Points  []Point    `json:"points"`
-	Impl    string     `json:"impl"`   // the GD implementation's Name()
-	Source  string     `json:"source"` // where Φ came from
-	Workers int        `json:"workers"`
-	Seconds float64    `json:"seconds"`
+	Config  Fig1Config  `json:"-"`
+	Points  []Point     `json:"points"`
+	Impl    string      `json:"impl"`           // the GD implementation's Name()
+	Source  string      `json:"source"`         // where Φ came from
+	Data    *DataReport `json:"data,omitempty"` // how a --data file became Φ
+	Workers int         `json:"workers"`
+	Seconds float64     `json:"seconds"`
 }
 
 func (c *Fig1Config) validate() error {
@@ -189,77 +191,71 @@ func NewInit(init string, dims []int, std float64, seed uint64) (*model.Net, err
 	return nil, fmt.Errorf("experiment: unknown initialisation %q", init)
 }
 
-// runOutcome trains n in place with step eta for at most limit steps.
-// Semantics follow model.Run: ℓ(t) is the loss of iterate t; the run stops
-// at the first t with ℓ(t) ≤ eps (Iters = t), or on divergence.
+// train runs GD on n in place with step eta for at most limit steps
+// through the one run loop (model.RunContext): ℓ(t) is the loss of
+// iterate t, the run stops at the first t with ℓ(t) ≤ eps (Iters = Steps =
+// t) or at the first diverged iterate, and the stall and plateau aborts
+// below are an Observer that stops the run at the iterate it checks.
 func train(ctx context.Context, st model.Stepper, n *model.Net, phi mat.Matrix, eta float64, limit int, eps float64, capIsBest, stallAbort bool) (EtaRun, error) {
 	r := EtaRun{Eta: eta, Iters: -1, Monotone: true}
-	l0, err := model.Loss(n, phi)
-	if err != nil {
-		return r, err
-	}
-	divergeAbove := 1e12 * math.Max(l0, 1)
-	prev := l0
-	minOld, minNew, nextCheck := l0, l0, 1000
+	var l0, prev, minOld, minNew float64
+	nextCheck := 1000
 	pHalf := 0.0 // alignment ⟨W_{1:N}, Φ⟩ at the previous check
 	Nf := float64(n.N())
 	// A loss "increase" within 64 ulps is rounding on a flat plateau.
-	const monoTol = 64 * 0x1p-52
-	for t := 0; ; t++ {
-		if t%4096 == 0 && ctx.Err() != nil {
-			return r, ctx.Err()
-		}
-		var lt float64
-		if t == limit {
-			lt, _ = model.Loss(n, phi)
-		} else {
-			lt, err = st.Step(n, phi, eta) // ℓ(t); n now holds W(t+1)
-			if err != nil {
-				return r, err
-			}
-			r.Steps = t + 1
-		}
-		if math.IsNaN(lt) || math.IsInf(lt, 0) || lt > divergeAbove {
-			r.Outcome, r.FinalLoss = OutDiverged, lt
-			return r, nil
+	const monoTol = 64 * linalg.MachEps
+	abort := ""
+	observe := func(t int, lt float64, n *model.Net) bool {
+		if t == 0 {
+			l0, prev, minOld, minNew = lt, lt, lt, lt
 		}
 		if lt > prev*(1+monoTol) {
 			r.Monotone = false
 		}
 		prev = lt
 		minNew = math.Min(minNew, lt)
-		if t == nextCheck {
-			if stallAbort && !r.Monotone && minNew > (1-1e-3)*minOld {
-				r.Outcome, r.FinalLoss = OutStalled, lt
-				return r, nil
-			}
-			if stallAbort && r.Monotone && n.N() >= 3 && lt > l0/2 && t < limit {
-				// Progress along the target, computed directly (ℓ(0) − ℓ(t)
-				// is below rounding for tiny starts).
-				p := alignment(n, phi)
-				if t >= 16000 && p > 0 && pHalf > 0 {
-					rho := math.Log(p/pHalf) / float64(t/2) // d ln p/dt over (t/2, t]
-					if !(Nf/((Nf-2)*rho) <= 20*float64(limit-t)) {
-						r.Outcome, r.FinalLoss = OutPlateau, lt
-						return r, nil
-					}
+		if t != nextCheck {
+			return false
+		}
+		if stallAbort && !r.Monotone && minNew > (1-1e-3)*minOld {
+			abort = OutStalled
+			return true
+		}
+		if stallAbort && r.Monotone && n.N() >= 3 && lt > l0/2 && t < limit {
+			// Progress along the target, computed directly (ℓ(0) − ℓ(t)
+			// is below rounding for tiny starts).
+			p := alignment(n, phi)
+			if t >= 16000 && p > 0 && pHalf > 0 {
+				rho := math.Log(p/pHalf) / float64(t/2) // d ln p/dt over (t/2, t]
+				if !(Nf/((Nf-2)*rho) <= 20*float64(limit-t)) {
+					abort = OutPlateau
+					return true
 				}
-				pHalf = p
 			}
-			minOld, minNew, nextCheck = math.Min(minOld, minNew), math.Inf(1), 2*nextCheck
+			pHalf = p
 		}
-		if lt <= eps {
-			r.Outcome, r.Iters, r.FinalLoss = OutConverged, t, lt
-			return r, nil
-		}
-		if t == limit {
-			r.Outcome, r.FinalLoss = OutMaxIter, lt
-			if capIsBest {
-				r.Outcome = OutBeaten
-			}
-			return r, nil
+		minOld, minNew, nextCheck = math.Min(minOld, minNew), math.Inf(1), 2*nextCheck
+		return false
+	}
+	res, err := model.RunContext(ctx, st, n, phi, model.RunConfig{Eta: eta, MaxSteps: limit, Epsilon: eps, Observe: observe})
+	if err != nil {
+		return r, err
+	}
+	r.Steps, r.FinalLoss = res.Steps, res.FinalLoss
+	switch res.Status {
+	case model.StatusConverged:
+		r.Outcome, r.Iters = OutConverged, res.HitStep
+	case model.StatusDiverged:
+		r.Outcome = OutDiverged
+	case model.StatusStopped:
+		r.Outcome = abort
+	default:
+		r.Outcome = OutMaxIter
+		if capIsBest {
+			r.Outcome = OutBeaten
 		}
 	}
+	return r, nil
 }
 
 // alignment is ⟨W_{1:N}, Φ⟩, the progress along the target; near the

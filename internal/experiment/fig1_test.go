@@ -71,7 +71,7 @@ func TestS3RotationInvarianceTrajectories(t *testing.T) {
 				// point); each step adds O(d_0·eps64) relative error to the
 				// weights, so K steps allow K·d_0·eps64 relative to the loss
 				// scale max(ℓ(0), 1).
-				tol := float64(steps*128) * 0x1p-52 * math.Max(a[0], 1)
+				tol := float64(steps*128) * linalg.MachEps * math.Max(a[0], 1)
 				worst := 0.0
 				for i := range a {
 					worst = math.Max(worst, math.Abs(a[i]-b[i]))
@@ -111,7 +111,7 @@ func TestS3BalancedInitCommutesWithRotation(t *testing.T) {
 		require.NoError(t, err)
 		la := lossTrajectory(t, model.NewFast(), n1, phi, 0.1, 500)
 		lb := lossTrajectory(t, model.NewFast(), n2, &phiQ, 0.1, 500)
-		tol := float64(500*128) * 0x1p-52 * math.Max(la[0], 1)
+		tol := float64(500*128) * linalg.MachEps * math.Max(la[0], 1)
 		worst := 0.0
 		for i := range la {
 			worst = math.Max(worst, math.Abs(la[i]-lb[i]))
@@ -264,7 +264,7 @@ func TestQuickGridBalancedWiderAtDepth8(t *testing.T) {
 // The real-data path: a generated CSV (correlated features, header row)
 // is whitened, Φ = Λ_yx/‖Λ_yx‖ has unit norm, the data loss equals
 // ½‖W − Φ‖² + κ for any W (S1, so GD sees the data only through Φ), and
-// `fig1 --csv` runs end to end and writes its files.
+// `fig1 --data` runs end to end and writes its files.
 func TestFig1CSVPath(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "data.csv")
@@ -294,13 +294,13 @@ func TestFig1CSVPath(t *testing.T) {
 	cw.Flush()
 	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
 
-	dt, err := TargetFromCSV(path)
+	dt, err := LoadTarget(DataSpec{Path: path, UnitPhi: true})
 	require.NoError(t, err)
 	r, c := dt.Phi.Dims()
 	require.Equal(t, []int{1, dx}, []int{r, c})
 	require.InDelta(t, 1, mat.Norm(dt.Phi, 2), 1e-12)
-	require.Equal(t, m, dt.Examples)
-	require.Greater(t, dt.Kappa, 0.0)
+	require.Equal(t, m, dt.Report.Examples)
+	require.Greater(t, float64(dt.Report.Kappa), 0.0)
 	// S1 on the whitened, label-scaled data.
 	f, err := os.Open(path)
 	require.NoError(t, err)
@@ -309,13 +309,13 @@ func TestFig1CSVPath(t *testing.T) {
 	require.NoError(t, err)
 	wd, err := model.Whiten(raw.X, raw.Y)
 	require.NoError(t, err)
-	wd.Y.Scale(1/dt.LyxNorm, wd.Y)
+	wd.Y.Scale(1/float64(dt.Report.LyxNorm), wd.Y)
 	for i := 0; i < 3; i++ {
 		w := model.GaussianMatrix(1, dx, 0.5, rng)
 		// Whitening and the moments are O(dx·m·eps64)-accurate relative to
 		// the loss scale.
-		tol := float64(dx*m) * 0x1p-52 * (1 + wd.DataLoss(w))
-		require.InDelta(t, wd.DataLoss(w), model.LossOf(w, dt.Phi)+dt.Kappa, tol)
+		tol := float64(dx*m) * linalg.MachEps * (1 + wd.DataLoss(w))
+		require.InDelta(t, wd.DataLoss(w), model.LossOf(w, dt.Phi)+float64(dt.Report.Kappa), tol)
 	}
 
 	out := filepath.Join(dir, "out")
@@ -324,7 +324,7 @@ func TestFig1CSVPath(t *testing.T) {
 		MaxIter: QuickMaxIter, Epsilon: 1e-5, Seed: 1, Phi: dt.Phi}
 	res, err := RunFig1(context.Background(), cfg)
 	require.NoError(t, err)
-	res.Source = path
+	res.Source, res.Data = path, &dt.Report
 	trace, err := RunFig1c(context.Background(), cfg, res)
 	require.NoError(t, err)
 	files, err := WriteFig1(out, res, trace)
@@ -342,6 +342,9 @@ func TestFig1CSVPath(t *testing.T) {
 	require.Equal(t, dx, j.D0)
 	require.Len(t, j.Points, 2*2*len(QuickStds))
 	require.Contains(t, j.Source, "data.csv")
+	require.NotNil(t, j.Data)
+	require.True(t, j.Data.XCentred && j.Data.YCentred && j.Data.UnitPhi)
+	require.LessOrEqual(t, j.Data.ResidualXX, j.Data.TolXX)
 	var so bytes.Buffer
 	PrintFig1Table(&so, res)
 	t.Logf("table:\n%s", so.String())

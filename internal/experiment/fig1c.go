@@ -6,6 +6,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -61,7 +62,7 @@ func Fig1cTrace(ctx context.Context, cfg Fig1Config, p Point, records int) ([]Tr
 			if err != nil {
 				return nil, err
 			}
-			rows = append(rows, TraceRow{Depth: p.Depth, Init: p.Init, Std: p.Std, Eta: p.BestEta, Step: t, Loss: l, Imbalance: model.ImbalanceOf(n), MinGram: MinGram(n)})
+			rows = append(rows, TraceRow{Depth: p.Depth, Init: p.Init, Std: p.Std, Eta: p.BestEta, Step: t, Loss: l, Imbalance: invariants.Imbalance(n), MinGram: MinGram(n)})
 		}
 		if t < p.Iterations {
 			if _, err := impl.Step(n, cfg.Phi, p.BestEta); err != nil {

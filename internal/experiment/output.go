@@ -45,6 +45,7 @@ type jsonPoint struct {
 
 type jsonFig1 struct {
 	Source  string      `json:"source"`
+	Data    *DataReport `json:"data,omitempty"`
 	Seed    uint64      `json:"seed"`
 	Depths  []int       `json:"depths"`
 	Width   int         `json:"width"`
@@ -94,7 +95,7 @@ func WriteFig1(dir string, res Fig1Result, trace []TraceRow) ([]string, error) {
 	}
 	if err := write("fig1.json", func(w io.Writer) error {
 		_, d0 := cfg.Phi.Dims()
-		j := jsonFig1{Source: res.Source, Seed: cfg.Seed, Depths: cfg.Depths, Width: cfg.Width, D0: d0, Epsilon: cfg.Epsilon, MaxIter: cfg.MaxIter,
+		j := jsonFig1{Source: res.Source, Data: res.Data, Seed: cfg.Seed, Depths: cfg.Depths, Width: cfg.Width, D0: d0, Epsilon: cfg.Epsilon, MaxIter: cfg.MaxIter,
 			Stds: cfg.Stds, Etas: cfg.Etas, Pruned: !cfg.Exhaustive, Impl: res.Impl, Workers: res.Workers, Seconds: res.Seconds}
 		for _, p := range res.Points {
 			jp := jsonPoint{Depth: p.Depth, Init: p.Init, Std: report.Float(p.Std), Seed: p.Seed, InitLoss: report.Float(p.InitLoss), Converged: p.Converged,

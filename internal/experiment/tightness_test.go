@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/mat"
@@ -61,4 +62,37 @@ func TestTightnessEtaSearch(t *testing.T) {
 	require.GreaterOrEqual(t, a.EtaMultiple, 1.0)
 	require.InDelta(t, 0.5, b.EtaMultiple/a.EtaMultiple, 0.5*4*bisectTol)
 	require.False(t, math.IsNaN(a.DeltaMultiple))
+}
+
+// sequentialFast is model.Fast under another type, so that measureCase
+// takes the sequential path (only *model.Fast takes the batched one).
+type sequentialFast struct{ *model.Fast }
+
+// TestTightnessBatchedSearchMatchesSequential: with model.Fast the searches
+// run in lanes of a model.Batch with speculative bisection; on every case
+// they find the same multiples, statuses and trial counts as the
+// sequential search with Fast.
+func TestTightnessBatchedSearchMatchesSequential(t *testing.T) {
+	cases := 3
+	if testing.Short() {
+		cases = 1
+	}
+	cfg := TightnessConfig{Cases: cases, Seed: 3, Epsilon: 1e-6, Budget: 200_000, Workers: 1}
+	for i := 0; i < cases; i++ {
+		t0 := time.Now()
+		b, err := measureCase(context.Background(), cfg, model.NewFast(), i)
+		require.NoError(t, err)
+		tb := time.Since(t0)
+		t0 = time.Now()
+		s, err := measureCase(context.Background(), cfg, sequentialFast{model.NewFast()}, i)
+		require.NoError(t, err)
+		ts := time.Since(t0)
+		require.Equal(t, s.EtaMultiple, b.EtaMultiple, "case %d", i)
+		require.Equal(t, s.EtaStatus, b.EtaStatus, "case %d", i)
+		require.Equal(t, s.DeltaMultiple, b.DeltaMultiple, "case %d", i)
+		require.Equal(t, s.DeltaStatus, b.DeltaStatus, "case %d", i)
+		require.Equal(t, s.Trials, b.Trials, "case %d", i)
+		t.Logf("case %d dims %v: η up to %.4g·η* (%s), δ up to %.4g·δ* (%s), %d trials: batched %.2fs, sequential %.2fs",
+			i, b.Dims, b.EtaMultiple, b.EtaStatus, b.DeltaMultiple, b.DeltaStatus, b.Trials, tb.Seconds(), ts.Seconds())
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"hash"
 	"math"
@@ -20,13 +19,14 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/rapidtb"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 	proofs "github.com/dlnverify/dlnverify/proofs_test"
 )
 
 // detSeed is the rapid seed of the determinism checks; any value works.
-const detSeed = "20190501"
+const detSeed = 20190501
 
 // childEnv marks a re-executed test binary that must print fingerprints.
 const childEnv = "GATECHECK_DETERMINISM_CHILD"
@@ -155,17 +155,16 @@ func fingerprints(t testing.TB) map[string]string {
 	}
 }
 
-// withRapidSeed sets rapid's -rapid.seed for the duration of the test.
-func withRapidSeed(t *testing.T, seed string) {
-	f := flag.Lookup("rapid.seed")
-	if f == nil {
-		t.Fatal("rapid's -rapid.seed flag is not registered")
-	}
-	old := f.Value.String()
-	if err := flag.Set("rapid.seed", seed); err != nil {
+// withRapidSeed sets rapid's base seed for the duration of the test
+// (through rapidtb, the one owner of rapid's settings).
+func withRapidSeed(t *testing.T, seed uint64) {
+	s := rapidtb.Current()
+	s.Seed = seed
+	restore, err := rapidtb.Set(s)
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = flag.Set("rapid.seed", old) })
+	t.Cleanup(restore)
 }
 
 // TestDeterminismChild is the body of the re-executed binary; it does
@@ -276,8 +275,8 @@ func TestDeterminismCLIReports(t *testing.T) {
 	}
 	claims := "S2,G1,S3,B1,P1,L1"
 	runs := map[string][]string{
-		"verify/reference": {"verify", "--claims", claims, "--short", "--seed", detSeed, "--json"},
-		"verify/fast":      {"verify", "--claims", claims, "--short", "--seed", detSeed, "--json", "--impl", "fast"},
+		"verify/reference": {"verify", "--claims", claims, "--short", "--seed", fmt.Sprint(detSeed), "--json"},
+		"verify/fast":      {"verify", "--claims", claims, "--short", "--seed", fmt.Sprint(detSeed), "--json", "--impl", "fast"},
 		"train":            {"train", "--init", "balanced", "--dims", "3,4,4,2", "--std", "0.4", "--insert", "--imbalance", "1e-4", "--phi", "1,0,0.2;0,0.8,0.1", "--eta", "0.01", "--steps", "3000", "--json"},
 	}
 	for name, args := range runs {

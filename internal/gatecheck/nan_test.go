@@ -2,6 +2,7 @@ package gatecheck
 
 import (
 	"math"
+	"regexp"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -48,5 +49,16 @@ func TestNaNSlackFailsVerify(t *testing.T) {
 	o := proofs.Verify(p, model.Reference{})
 	if o.Passed || !math.IsInf(o.WorstSlack, -1) {
 		t.Fatalf("a NaN slack passed: %+v", o)
+	}
+}
+
+// TestSuiteRunFromRegistry: the mutation suite's selection is derived from
+// proofs' registry (every deterministic claim, no Monte Carlo one).
+func TestSuiteRunFromRegistry(t *testing.T) {
+	re := regexp.MustCompile(SuiteRun())
+	for _, p := range proofs.All() {
+		if got, want := re.MatchString(p.TestName()), p.Kind == proofs.Deterministic; got != want {
+			t.Errorf("SuiteRun %q matches %s: %v, want %v (kind %v)", SuiteRun(), p.TestName(), got, want, p.Kind)
+		}
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/dlnverify/dlnverify/internal/linalg"
+	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -161,7 +162,7 @@ func UnitDirection(r, c int, rng *rand.Rand) *mat.Dense {
 // E, so that A's deficiency margin σ_min(Φ) − ‖A − Φ‖_F is c (to rounding).
 // It needs 0 < c ≤ σ_min(Φ).
 func WithMargin(phi mat.Matrix, c float64, rng *rand.Rand) (*mat.Dense, error) {
-	sm := linalg.SigmaMin(phi)
+	sm := invariants.SigmaMin(phi)
 	if !(c > 0 && c <= sm) {
 		return nil, fmt.Errorf("gen: margin %v outside (0, σ_min(Φ) = %v]", c, sm)
 	}

@@ -6,13 +6,15 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/dlnverify/dlnverify/internal/rapidtb"
+
 	"github.com/dlnverify/dlnverify/invariants"
 )
 
 // drawMany runs fn on `per` draws in each of rapid's checks (100 by
 // default, so several hundred draws in all).
 func drawMany(t *testing.T, per int, fn func(*rapid.T)) {
-	rapid.Check(t, func(rt *rapid.T) {
+	rapidtb.CheckT(t, func(rt *rapid.T) {
 		for i := 0; i < per; i++ {
 			fn(rt)
 		}

@@ -1,6 +1,10 @@
-// Package linalg holds the small dense linear-algebra helpers shared by the
-// numerical core and the measurements: singular values, spectral norm,
-// symmetric fractional powers and Haar-random orthogonal matrices.
+// Package linalg holds the small dense linear-algebra helpers the numerical
+// core (model) needs and that are not measurements of the paper: finiteness,
+// the identity, subnormal-safe powers and logarithms, Haar-random orthogonal
+// matrices and matrices with given singular values, the D1 formula on raw
+// layers (public as invariants.Imbalance), and the float64 round-off
+// constants. The measurements themselves (singular values, norms, [S]^p)
+// are public in package invariants, their one home.
 //
 // Every function here is total on finite input: it returns an error or a
 // documented value instead of panicking, because callers include the public
@@ -17,45 +21,22 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
+// The float64 round-off constants, defined once for the whole module (as
+// in gonum's lapack/testlapack/general.go): every tolerance tier is written
+// in one of them.
+const (
+	// UnitRoundoff is u = 2⁻⁵³, the unit round-off of float64: the largest
+	// relative error of one correctly rounded operation, |fl(x∘y) − x∘y| ≤
+	// u·|x∘y| (Higham, Accuracy and Stability, §2.2).
+	UnitRoundoff = 0x1p-53
+	// MachEps is ε_mach = 2⁻⁵² = 2u, float64's machine epsilon: the gap
+	// between 1 and the next float64 (math.Nextafter(1, 2) − 1).
+	MachEps = 0x1p-52
+)
+
 // ErrSVD is returned when gonum's SVD does not converge (for example on
 // non-finite input).
 var ErrSVD = errors.New("linalg: SVD did not converge")
-
-// SingularValues returns the min(r, c) singular values of a in descending order.
-func SingularValues(a mat.Matrix) ([]float64, error) {
-	if !AllFinite(a) {
-		return nil, fmt.Errorf("linalg: singular values of a matrix with non-finite entries")
-	}
-	var svd mat.SVD
-	if ok := svd.Factorize(a, mat.SVDNone); !ok {
-		return nil, ErrSVD
-	}
-	return svd.Values(nil), nil
-}
-
-// SigmaMin is the min(r, c)-th largest singular value of a (CLAIMS.md
-// notation). It is NaN when the SVD fails, so that a NaN can never make a
-// comparison such as SigmaMin(W) >= c succeed.
-func SigmaMin(a mat.Matrix) float64 {
-	sv, err := SingularValues(a)
-	if err != nil || len(sv) == 0 {
-		return math.NaN()
-	}
-	return sv[len(sv)-1]
-}
-
-// SpectralNorm is the largest singular value of a: ‖a‖_σ. (gonum's
-// mat.Norm(a, 2) is the Frobenius norm, not this.) NaN on failure.
-func SpectralNorm(a mat.Matrix) float64 {
-	sv, err := SingularValues(a)
-	if err != nil || len(sv) == 0 {
-		return math.NaN()
-	}
-	return sv[0]
-}
-
-// Frobenius is ‖a‖_F.
-func Frobenius(a mat.Matrix) float64 { return mat.Norm(a, 2) }
 
 // AllFinite reports whether every entry of a is finite.
 func AllFinite(a mat.Matrix) bool {
@@ -79,58 +60,6 @@ func Identity(n int) *mat.Dense {
 	}
 	return id
 }
-
-// SymPow returns [S]^p for a symmetric positive semidefinite S, via the
-// eigendecomposition of its symmetric part. Eigenvalues at or below
-// RoundoffEig·n·λ_max are round-off of a PSD matrix (a rank-deficient WᵀW
-// has them) and are clamped to zero before the power: a fractional power
-// would otherwise amplify 1e-16 into 1e-5 (p = 1/3). By the convention of
-// CLAIMS.md F2, 0⁰ = 1, so SymPow(S, 0) is the identity for every S.
-func SymPow(s mat.Matrix, p float64) (*mat.Dense, error) {
-	n, c := s.Dims()
-	if n != c {
-		return nil, fmt.Errorf("linalg: SymPow of a non-square %d×%d matrix", n, c)
-	}
-	if !AllFinite(s) || math.IsNaN(p) || math.IsInf(p, 0) {
-		return nil, fmt.Errorf("linalg: SymPow with non-finite input")
-	}
-	if p == 0 {
-		return Identity(n), nil
-	}
-	sym := mat.NewSymDense(n, nil)
-	for i := 0; i < n; i++ {
-		for j := i; j < n; j++ {
-			sym.SetSym(i, j, 0.5*(s.At(i, j)+s.At(j, i)))
-		}
-	}
-	var eig mat.EigenSym
-	if ok := eig.Factorize(sym, true); !ok {
-		return nil, fmt.Errorf("linalg: symmetric eigendecomposition did not converge")
-	}
-	vals := eig.Values(nil)
-	var vecs mat.Dense
-	eig.VectorsTo(&vecs)
-	scaled := mat.DenseCopyOf(&vecs)
-	floor := RoundoffEig * float64(n) * math.Max(vals[n-1], 0)
-	for k, v := range vals {
-		if v <= floor {
-			v = 0
-		}
-		f := Pow(v, p) // subnormal-safe (golang/go#56600)
-		for i := 0; i < n; i++ {
-			scaled.Set(i, k, scaled.At(i, k)*f)
-		}
-	}
-	out := mat.NewDense(n, n, nil)
-	out.Mul(scaled, vecs.T())
-	return out, nil
-}
-
-// RoundoffEig is the relative size (per unit of dimension) under which a
-// symmetric eigenvalue is treated as round-off zero: a few units of float64
-// machine epsilon (2.2e-16), the accuracy of a backward-stable symmetric
-// eigensolver relative to the largest eigenvalue.
-const RoundoffEig = 4 * 2.220446049250313e-16
 
 // RandomOrthogonal returns an n×n orthogonal matrix drawn from the Haar
 // measure (QR of a Gaussian matrix with the signs of R's diagonal fixed).

@@ -7,15 +7,17 @@
 // broken implementation; falsification searches assert that rapid found and
 // shrank a counterexample; and `dlnverify verify` runs the claim checks
 // outside the testing package.
+//
+// The package is also the one owner of rapid's process-wide settings
+// (settings.go): no other code reads or writes rapid's flags, the testing
+// package's flags, or calls rapid.Check directly.
 package rapidtb
 
 import (
-	"flag"
 	"fmt"
 	"runtime"
 	"strings"
 	"sync"
-	"testing"
 
 	"pgregory.net/rapid"
 )
@@ -93,6 +95,9 @@ type Report struct {
 	Errors []string
 	Logs   []string
 	Panic  any // a panic that escaped rapid (a bug in the harness, not the property)
+	// Seed is the base seed the check started from (Settings.Seed):
+	// the same settings and seed replay it.
+	Seed uint64
 }
 
 // Text joins errors and logs.
@@ -100,21 +105,19 @@ func (r Report) Text() string {
 	return strings.Join(append(append([]string{}, r.Errors...), r.Logs...), "\n")
 }
 
-// SetShort sets testing.Short() (rapid divides its checks by 5 under it)
-// outside `go test`; the CLI's --short uses it.
-func SetShort(short bool) error {
-	ensureTestingInit()
-	return flag.Set("test.short", fmt.Sprint(short))
+// Check runs rapid.Check(rec, prop) on its own goroutine, so that FailNow
+// and SkipNow can end it, and returns what was recorded, under the current
+// Settings. Any number of Checks (and CheckTs) may run at once.
+func Check(name string, prop func(*rapid.T)) Report {
+	Init()
+	mu.RLock()
+	defer mu.RUnlock()
+	return check(name, prop)
 }
 
-// Check runs rapid.Check(rec, prop) on its own goroutine, so that FailNow
-// and SkipNow can end it, and returns what was recorded. It makes sure the
-// testing package's flags exist (rapid calls testing.Short) when called
-// outside `go test`.
-func Check(name string, prop func(*rapid.T)) Report {
-	ensureTestingInit()
+func check(name string, prop func(*rapid.T)) Report {
 	rec := NewRecorder(name)
-	var rep Report
+	rep := Report{Seed: current.Load().Seed}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -133,17 +136,4 @@ func Check(name string, prop func(*rapid.T)) Report {
 	rep.Errors = append(rep.Errors, rec.errs...)
 	rep.Logs = append(rep.Logs, rec.logs...)
 	return rep
-}
-
-var initOnce sync.Once
-
-func ensureTestingInit() {
-	initOnce.Do(func() {
-		if !testing.Testing() {
-			testing.Init()
-			if !flag.Parsed() {
-				_ = flag.CommandLine.Parse(nil) // rapid's checkTB calls testing.Short
-			}
-		}
-	})
 }

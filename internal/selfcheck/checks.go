@@ -7,13 +7,14 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/model"
 )
 
 // Tolerance tiers. u is the unit round-off; every tier bounds the
 // difference of two computations of the same exact quantity, each within
 // its own rounding-error bound, so it is twice the bound of one.
-const u = 0x1p-53
+const u = linalg.UnitRoundoff
 
 // gamma is γ_k = k·u/(1 − k·u): a sum of k products, in any order, is
 // within γ_k·Σ|terms| of the exact value (Higham, Accuracy and Stability,
@@ -70,7 +71,7 @@ func tierSymPow(vals []float64, p float64, sf float64) float64 {
 		return 0
 	}
 	top := math.Max(vals[n-1], 0)
-	floor := 4 * 0x1p-52 * float64(n) * top
+	floor := 4 * linalg.MachEps * float64(n) * top
 	lpos := top
 	for _, v := range vals {
 		if v > floor && v < lpos {
@@ -125,6 +126,9 @@ func checkGolden(c *checker, im Impl, g *golden) {
 		c.at(MEta, cs, routeGold).safe(func() {
 			c.near("EtaBound", im.EtaBound(b.C, b.N, b.PhiF), b.Eta, tierRel(8)*b.Eta)
 		})
+		c.at(MRate, cs, routeGold).safe(func() {
+			c.near("Rate(1e-4, c, N)", im.Rate(1e-4, b.C, b.N), b.Rate, tierRel(3)*b.Rate)
+		})
 		d, dm := refDeltaBoundMag(b.C, b.N, b.PhiF)
 		c.at(MDelta, cs, "log-domain reference vs golden").near("refDeltaBound", d, b.Delta, tierLog(dm)*b.Delta)
 		e, em := refEtaBoundMag(b.C, b.N, b.PhiF)
@@ -147,6 +151,20 @@ func checkGolden(c *checker, im Impl, g *golden) {
 		c.at(ML6Nu, cs, routeGold).safe(func() {
 			c.near("L6Nu", im.L6Nu(b.X, b.N), b.L6Nu, tierRel(6)*b.L6Nu)
 		})
+	}
+	for _, r := range g.Residual {
+		phi := dense(r.Phi)
+		d := len(phi)
+		diff := newDense(d, d)
+		for i := range phi {
+			for k := range phi[i] {
+				diff[i][k] = phi[i][k] - eye(d)[i][k]
+			}
+		}
+		ref := 1 - 2*frob(diff)
+		tol := 2 * gamma(d*d+4) * (1 + 2*frob(diff))
+		c.at(MResidual, r.Name, routeGold).safe(func() { c.near("ResidualMargin", im.ResidualMargin(phi.mat()), r.C, tol) })
+		c.at(MResidual, r.Name, routeRef).safe(func() { c.near("ResidualMargin", im.ResidualMargin(phi.mat()), ref, tol) })
 	}
 	for _, w := range g.Whiten {
 		checkWhiten(c, im, w.Name, dense(w.X), dense(w.Y), dense(w.Gram), dense(w.YC), w.PhiSV, w.Kappa)

@@ -337,6 +337,23 @@ func plants() []plant {
 		{"L6 ν with C^{1/N}", ML6Nu, func(im *Impl) {
 			im.L6Nu = func(C float64, N int) float64 { n := float64(N); return math.Pow(C, 1/n) / (30 * n * n) }
 		}},
+		{"rate with c^{(N−1)/N}", MRate, func(im *Impl) {
+			im.Rate = func(eta, c float64, N int) float64 { n := float64(N); return eta * math.Pow(c, (n-1)/n) }
+		}},
+		{"rate with c^{2N/N}", MRate, func(im *Impl) {
+			im.Rate = func(eta, c float64, N int) float64 { return eta * c * c }
+		}},
+		{"R1 margin 1 − ‖Φ − I‖_F", MResidual, func(im *Impl) {
+			im.ResidualMargin = func(phi mat.Matrix) float64 { return (1 + pub.ResidualMargin(phi)) / 2 }
+		}},
+		{"R1 margin with the spectral norm", MResidual, func(im *Impl) {
+			im.ResidualMargin = func(phi mat.Matrix) float64 {
+				r, _ := phi.Dims()
+				var d mat.Dense
+				d.Sub(phi, identityOf(r))
+				return 1 - 2*pub.SpectralNorm(&d)
+			}
+		}},
 		// whitening
 		{"whitening that does not scale", MWhiten, func(im *Impl) { im.Whiten = whiten(false, true, true, fm) }},
 		{"whitening covariance over m − 1", MWhiten, func(im *Impl) {
@@ -427,7 +444,7 @@ func TestCheckCatchesPlantedMeasurementFaults(t *testing.T) {
 		perMeas[p.meas]++
 		t.Logf("caught %-60s %d disagreements; first: %v", p.name, len(rep.Failures), *hit)
 	}
-	for _, m := range []string{MD1, MD2, MSigma, MMeasure, MSymPow, MPW, MPWEig, MDelta, MEta, MHorizon, ML2, ML6, ML6Nu, MWhiten} {
+	for _, m := range []string{MD1, MD2, MSigma, MMeasure, MSymPow, MPW, MPWEig, MDelta, MEta, MHorizon, ML2, ML6, ML6Nu, MWhiten, MRate, MResidual} {
 		if perMeas[m] < 2 {
 			t.Errorf("measure %s: %d planted faults caught, want ≥ 2 per kind", m, perMeas[m])
 		}

@@ -5,6 +5,8 @@ import (
 	"sort"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/dlnverify/dlnverify/internal/linalg"
 )
 
 // The independent references. None of them calls gonum's factorisations or
@@ -217,7 +219,7 @@ func refSymPow(s dense, p float64) dense {
 		return eye(n)
 	}
 	vals, v := jacobiEigen(s)
-	floor := 4 * 0x1p-52 * float64(n) * math.Max(vals[n-1], 0)
+	floor := 4 * linalg.MachEps * float64(n) * math.Max(vals[n-1], 0)
 	out := newDense(n, n)
 	for k, l := range vals {
 		f := 0.0

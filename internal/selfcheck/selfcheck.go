@@ -45,6 +45,8 @@ const (
 	ML6       = "L6 bound"     // 2^{1/N} C^{2/N}
 	ML6Nu     = "L6 nu"        // C^{2/N}/(30N²)
 	MWhiten   = "whitening"    // Whiten's rotation-invariant outputs
+	MRate     = "rate"         // η c^{2(N−1)/N} (L1, T1)
+	MResidual = "R1 margin"    // 1 − 2‖Φ − I‖_F
 	routeGold = "golden/numpy" // compared with testdata/golden.json
 	routeRef  = "Go reference" // compared with the references in ref.go
 )
@@ -68,6 +70,8 @@ type Impl struct {
 	SpectralBound  func(N int, phiF float64) float64
 	L6Bound        func(C float64, N int) float64
 	L6Nu           func(C float64, N int) float64
+	Rate           func(eta, c float64, N int) float64
+	ResidualMargin func(phi mat.Matrix) float64
 	Whiten         func(x, y mat.Matrix) (model.Data, error)
 }
 
@@ -90,6 +94,8 @@ func Public() Impl {
 		SpectralBound:  invariants.SpectralBound,
 		L6Bound:        invariants.L6Bound,
 		L6Nu:           invariants.L6Nu,
+		Rate:           invariants.Rate,
+		ResidualMargin: invariants.ResidualMargin,
 		Whiten:         model.Whiten,
 	}
 }
@@ -224,6 +230,7 @@ type golden struct {
 		PhiF  float64 `json:"phiF"`
 		Delta float64 `json:"delta_bound"`
 		Eta   float64 `json:"eta_bound"`
+		Rate  float64 `json:"rate_eta_1e-4"`
 	} `json:"bounds"`
 	Horizons []struct {
 		Loss0, Eps, Eta, C float64
@@ -246,6 +253,11 @@ type golden struct {
 		PhiSV []float64   `json:"phi_singular_values"`
 		Kappa float64     `json:"kappa"`
 	} `json:"whiten"`
+	Residual []struct {
+		Name string      `json:"name"`
+		Phi  [][]float64 `json:"phi"`
+		C    float64     `json:"c"`
+	} `json:"residual_margin"`
 }
 
 // Golden returns the parsed golden tables' provenance (script, numpy

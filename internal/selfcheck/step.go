@@ -65,41 +65,68 @@ func dist(a, b *model.Net) float64 {
 	return math.Sqrt(s)
 }
 
-// CompareStep takes one GD step from n with model.Reference and with cand
-// (on copies; n is not changed), at η = 0.1/H (a step that moves the
-// layers far beyond the tier), and compares the pre-step losses (within
-// twice the evaluation error of ℓ: E = fl(W_{1:N}) − Φ is off by
-// ≤ γ M^N, the sum of squares by γ_{d_0 d_N}·ℓ) and the layers after the
-// step (within DiffTolerance at t = 1). It returns Reference's next state
-// and "" or the disagreement.
-func CompareStep(cand model.Stepper, n *model.Net, phi mat.Matrix) (*model.Net, string) {
-	x, y := n.Clone(), n.Clone()
-	dims := x.Dims()
+// Tiers are the one-step tiers at a state n with target Φ: Eta = 0.1/H
+// (a step that moves the layers far beyond the tiers), W the tier for the
+// layers after one step from the same state (DiffTolerance at t = 1), and
+// Loss(ℓ) the tier for two evaluations of the pre-step loss ℓ (twice the
+// evaluation error: E = fl(W_{1:N}) − Φ is off by ≤ γ M^N, the sum of
+// squares by γ_{d_0 d_N}·ℓ).
+type Tiers struct {
+	Eta, W float64
+	e, g   float64
+	M      float64
+	N, dd  int
+}
+
+// Loss is the pre-step loss tier at loss value l.
+func (t Tiers) Loss(l float64) float64 {
+	return 2 * (t.e*t.g*u*math.Pow(t.M, float64(t.N)) + float64(t.dd+1)*u*l)
+}
+
+// OneStepTiers returns the tiers at (n, Φ); an error when ℓ cannot be
+// evaluated.
+func OneStepTiers(n *model.Net, phi mat.Matrix) (Tiers, error) {
+	dims := n.Dims()
 	N := len(dims) - 1
 	g := ChainGamma(dims)
-	P, M := norms(x)
-	l0, err := model.Loss(x, phi)
+	P, M := norms(n)
+	l0, err := model.Loss(n, phi)
 	if err != nil {
-		return x, fmt.Sprintf("Loss: %v", err)
+		return Tiers{}, err
 	}
 	E := math.Sqrt(2 * l0)
 	H := HessianBound(N, M, E)
 	eta := 0.1 / H
 	G := math.Sqrt(float64(N)) * math.Pow(M, float64(N-1)) * E
-	lx, errX := model.Reference{}.Step(x, phi, eta)
-	ly, errY := cand.Step(y, phi, eta)
+	return Tiers{Eta: eta, W: DiffTolerance(1, eta, H, P, G, g), e: E, g: g, M: M, N: N, dd: dims[0] * dims[N]}, nil
+}
+
+// Dist is (Σ_j ‖A_j − B_j‖_F²)^{1/2} for two networks of one shape.
+func Dist(a, b *model.Net) float64 { return dist(a, b) }
+
+// CompareStep takes one GD step from n with model.Reference and with cand
+// (on copies; n is not changed) at OneStepTiers' η and compares the
+// pre-step losses and the layers after the step with its tiers. It returns
+// Reference's next state and "" or the disagreement.
+func CompareStep(cand model.Stepper, n *model.Net, phi mat.Matrix) (*model.Net, string) {
+	x, y := n.Clone(), n.Clone()
+	dims := x.Dims()
+	tt, err := OneStepTiers(x, phi)
+	if err != nil {
+		return x, fmt.Sprintf("Loss: %v", err)
+	}
+	lx, errX := model.Reference{}.Step(x, phi, tt.Eta)
+	ly, errY := cand.Step(y, phi, tt.Eta)
 	r, c := phi.Dims()
 	what := fmt.Sprintf("dims %v, Φ a %d×%d %T", dims, r, c, phi)
 	if (errX == nil) != (errY == nil) {
 		return x, fmt.Sprintf("%s: Reference error %v, %s error %v", what, errX, cand.Name(), errY)
 	}
-	tolW := DiffTolerance(1, eta, H, P, G, g)
-	evalErr := E*g*u*math.Pow(M, float64(N)) + float64(dims[0]*dims[N]+1)*u*lx
-	if d := math.Abs(lx - ly); !(d <= 2*evalErr) {
-		return x, fmt.Sprintf("%s: pre-step loss %.17g (Reference) vs %.17g (%s), |Δ| %.3g > tier %.3g", what, lx, ly, cand.Name(), d, 2*evalErr)
+	if d := math.Abs(lx - ly); !(d <= tt.Loss(lx)) {
+		return x, fmt.Sprintf("%s: pre-step loss %.17g (Reference) vs %.17g (%s), |Δ| %.3g > tier %.3g", what, lx, ly, cand.Name(), d, tt.Loss(lx))
 	}
-	if d := dist(x, y); !(d <= tolW) {
-		return x, fmt.Sprintf("%s: layers after the step differ by %.3g > tier %.3g (the step moved them by %.3g)", what, d, tolW, dist(x, n))
+	if d := dist(x, y); !(d <= tt.W) {
+		return x, fmt.Sprintf("%s: layers after the step differ by %.3g > tier %.3g (the step moved them by %.3g)", what, d, tt.W, dist(x, n))
 	}
 	return x, ""
 }

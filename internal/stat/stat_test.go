@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"pgregory.net/rapid"
+
+	"github.com/dlnverify/dlnverify/internal/rapidtb"
 )
 
 // binomPMF is computed directly in log space (lgamma), independently of the
@@ -70,7 +72,7 @@ func TestIntervalMatchesR(t *testing.T) {
 // The bounds solve their defining equations: P(Bin(n, U) ≤ k) = α and
 // P(Bin(n, L) ≥ k) = α, checked with a direct binomial sum.
 func TestBoundsSolveDefiningEquations(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
+	rapidtb.CheckT(t, func(t *rapid.T) {
 		n := rapid.IntRange(1, 400).Draw(t, "n")
 		k := rapid.IntRange(0, n).Draw(t, "k")
 		alpha := math.Pow(10, -float64(rapid.IntRange(1, 8).Draw(t, "minusLog10Alpha")))
@@ -105,7 +107,7 @@ func TestBoundsSolveDefiningEquations(t *testing.T) {
 // Exact coverage: for a true p, the probability (over k ~ Bin(n, p)) that
 // AtLeast(k, n, p, α) refutes the true claim is at most α; likewise AtMost.
 func TestFalseRefutationRateAtMostAlpha(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
+	rapidtb.CheckT(t, func(t *rapid.T) {
 		n := rapid.IntRange(1, 200).Draw(t, "n")
 		p := float64(rapid.IntRange(0, 1000).Draw(t, "pMille")) / 1000
 		alpha := []float64{0.1, 0.01, 1e-3}[rapid.IntRange(0, 2).Draw(t, "alphaIndex")]

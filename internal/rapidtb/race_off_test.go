@@ -1,0 +1,5 @@
+//go:build !race
+
+package rapidtb_test
+
+const raceEnabled = false
