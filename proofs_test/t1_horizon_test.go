@@ -467,3 +467,64 @@ func TestT1_FullHorizonFast_CatchesLateFault(t *testing.T) {
 	}
 	t.Logf("late ascent on layer %d after %d exact steps caught on %v: %v", c.N(), after, c, f)
 }
+
+// TestR1_ResidualOneDecadeFast runs R1 (linear residual networks, W_j(0) =
+// I, ‖Φ − I‖_F < ½, c = 1 − 2‖Φ − I‖_F) through one full decade of loss at
+// η = η*(c), with every clause of t1Monitor at every step (Theorem 1 at
+// the claimed c, δ = 0). Rapid's R1 cases (TestR1_ResidualIdentityStart)
+// cover the breadth of ‖Φ − I‖_F at K/5 steps; a decade at small c is
+// unaffordable (the rate scales like c^{(6N−4)/N}), so the decade runs are
+// these six, drawn with ‖Φ − I‖_F ∈ [0.01, 0.05] (c ∈ [0.9, 0.98]).
+func TestR1_ResidualOneDecadeFast(t *testing.T) {
+	base := t1BaseSeed()
+	type shape struct{ d, N int }
+	shapes := []shape{{1, 2}, {1, 2}, {1, 3}, {1, 3}, {2, 2}, {2, 2}}
+	gen := rapid.Custom(func(rt *rapid.T) float64 {
+		return float64(rapid.IntRange(2, 10).Draw(rt, "2‖Φ−I‖_F %")) / 100
+	})
+	var cases []*t1HCase
+	for i, sh := range shapes {
+		f := gen.Example(int((base + uint64(7000+i)) & math.MaxInt32))
+		rng := model.NewRand(base + uint64(i))
+		dims := make([]int, sh.N+1)
+		for j := range dims {
+			dims[j] = sh.d
+		}
+		delta := model.GaussianMatrix(sh.d, sh.d, 1, rng)
+		delta.Scale(f/2/mat.Norm(delta, 2), delta)
+		phi := linalg.Identity(sh.d)
+		phi.Add(phi, delta)
+		n, err := model.Identity(sh.d, sh.N)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := invariants.ResidualMargin(phi)
+		phiF := invariants.Frobenius(phi)
+		eta := invariants.EtaBound(c, sh.N, phiF)
+		cs := &t1HCase{Stratum: "R1", Dims: dims, Q: c, Seed: base + uint64(i), Decades: 1, phi: phi, start: n,
+			hyp: invariants.CheckTheorem1(n, phi, eta, c)}
+		cs.loss0 = model.LossOf(n.Product(), phi)
+		cs.eps = cs.loss0 / 10
+		cs.T = int(math.Ceil(invariants.Horizon(cs.loss0, cs.eps, eta, c, sh.N)))
+		cases = append(cases, cs)
+	}
+	outs := runT1Plan(cases, func() model.Stepper { return model.NewFast() }, nil)
+	valid := 0
+	for i, o := range outs {
+		c := o.c
+		if o.m == nil {
+			t.Errorf("R1 case %d: hypotheses of Theorem 1 at c = 1 − 2‖Φ − I‖_F do not hold: %v (%+v)", i, c, c.hyp)
+			continue
+		}
+		if o.fault != nil {
+			t.Errorf("R1 case %d %v: %v\n%s", i, c, o.fault, t1Replay(base))
+			continue
+		}
+		valid++
+		t.Logf("R1 case %d: d=%d N=%d ‖Φ−I‖_F=%.4f c=%.4f: one decade in %d steps held at every step (ℓ(T)/ε = %.3g, %d exact SVDs)",
+			i, c.Dims[0], c.N(), (1-c.hyp.C)/2, c.hyp.C, c.T, o.m.loss/c.eps, o.m.SVDs)
+	}
+	if valid < len(shapes) {
+		t.Fatalf("only %d of %d R1 decade cases ran", valid, len(shapes))
+	}
+}
