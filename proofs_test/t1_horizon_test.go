@@ -41,6 +41,7 @@ type t1Stratum struct {
 	MinN, MaxN int
 	R          int // min(d_0, d_N)
 	MaxHidden  int // hidden widths r..MaxHidden
+	AllHidden  int // > 0: every hidden width is this
 	MaxEnd     int // the wider end's width r..MaxEnd
 	Decades    int
 	Cases      int // drawn per run
@@ -59,7 +60,7 @@ var t1Strata = []t1Stratum{
 // t1DeepStrata is the deep mode (DLNVERIFY_T1_DEEP=1): N = 8 with widths
 // 8 to three decades, and N = 4 with min end 2.
 var t1DeepStrata = []t1Stratum{
-	{Name: "deep: N=8, widths 8, 3 decades", MinN: 8, MaxN: 8, R: 1, MaxHidden: 8, MaxEnd: 8, Decades: 3, Cases: 2, MinValid: 2},
+	{Name: "deep: N=8, widths 8, 3 decades", MinN: 8, MaxN: 8, R: 1, AllHidden: 8, MaxEnd: 8, Decades: 3, Cases: 2, MinValid: 2},
 	{Name: "deep: N=3, min end 2, 3 decades", MinN: 3, MaxN: 3, R: 2, MaxHidden: 4, MaxEnd: 3, Decades: 3, Cases: 2, MinValid: 2},
 	{Name: "deep: N=6, min end 1, 2 decades", MinN: 6, MaxN: 6, R: 1, MaxHidden: 6, MaxEnd: 6, Decades: 2, Cases: 2, MinValid: 2},
 }
@@ -106,6 +107,10 @@ func t1HorizonCase(s t1Stratum) *rapid.Generator[*t1HCase] {
 			dims[0], dims[N] = wide, s.R
 		}
 		for j := 1; j < N; j++ {
+			if s.AllHidden > 0 {
+				dims[j] = s.AllHidden
+				continue
+			}
 			dims[j] = rapid.IntRange(s.R, s.MaxHidden).Draw(t, fmt.Sprintf("d%d", j))
 		}
 		q := float64(rapid.IntRange(92, 98).Draw(t, "q%")) / 100
