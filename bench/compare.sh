@@ -1,36 +1,61 @@
 #!/usr/bin/env bash
-# Benchmarks one GD step of model.Reference and model.Fast (Go) and the same
-# loop in numpy (naive and thin-end order), and prints ratios.
+# Regenerates bench/RESULTS.md: one GD step of model.Reference, model.Fast,
+# model.Batch (per case) and of the baseline commit's Fast ("today's Fast"
+# of issue 12), against the same step in numpy (naive and thin-end order),
+# with the ratio table, each shape's arithmetic limit and issue 12's goals.
 #
-#   bench/compare.sh               # full run: -count 6, Debian numpy and numpy+OpenBLAS
+#   bench/compare.sh                  # -count 6, baseline 2f59a5c, Debian numpy and numpy+OpenBLAS
 #   COUNT=10 BENCHTIME=1s bench/compare.sh
-#   OPENBLAS=0 bench/compare.sh    # skip the numpy+OpenBLAS variant
+#   OPENBLAS=0 bench/compare.sh       # skip the numpy+OpenBLAS variant
+#   BASELINE=<commit> bench/compare.sh
+#   REPORT_ONLY=1 bench/compare.sh    # re-render RESULTS.md from bench/out/ without measuring
 #
-# Raw outputs go to bench/out/ (go.txt, benchstat.txt, numpy-*.txt,
-# ratios.txt, machine.txt). Everything is single-threaded: Go runs with
-# -cpu 1 (GOMAXPROCS=1; Fast never spawns goroutines, Reference's gonum/mat
-# would otherwise use both cores at the largest shapes), numpy with
-# OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1.
+# Raw outputs go to bench/out/ (go.txt, base.txt, benchstat.txt,
+# numpy-*.txt, ratios.md, machine.txt). Everything is single-threaded: Go
+# runs with -cpu 1, numpy with OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1.
+# The current tree and the baseline are benchmarked alternately, one -count
+# at a time, so that load changes on a shared machine hit both alike; the
+# baseline is extracted with git archive and benchmarked with this tree's
+# model/bench_test.go (same shapes and metrics).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${COUNT:-6}
 BENCHTIME=${BENCHTIME:-0.5s}
 OPENBLAS=${OPENBLAS:-1}
+BASELINE=${BASELINE:-2f59a5c}
+SKIP_REF_ABOVE=${SKIP_REF_ABOVE:-64}
 OUT=bench/out
 PY=/usr/bin/python3 # Debian's python3 (pyenv's may shadow it on PATH)
 BENCHSTAT_VERSION=v0.0.0-20260908200009-22c9c6c9d4da
 mkdir -p "$OUT"
+GHZ=$(awk '/^cpu MHz/ {print $4/1000; exit}' /proc/cpuinfo)
+NUMPY_ARGS=("$OUT/numpy-debian.txt=numpy")
+if [ -f "$OUT/numpy-openblas.txt" ] && [ "$OPENBLAS" = 1 ]; then NUMPY_ARGS+=("$OUT/numpy-openblas.txt=numpy+OpenBLAS"); fi
+if [ "${REPORT_ONLY:-0}" != 1 ]; then
 
 {
 	echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-	echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), family $(lscpu | sed -n 's/^CPU family: *//p') model $(lscpu | sed -n 's/^Model: *//p'), $(nproc) cores, $(lscpu | sed -n 's/^Hypervisor vendor: *//p') guest"
+	echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), family $(lscpu | sed -n 's/^CPU family: *//p') model $(lscpu | sed -n 's/^Model: *//p'), $(nproc) cores, $(lscpu | sed -n 's/^Hypervisor vendor: *//p') guest, ${GHZ} GHz (/proc/cpuinfo)"
 	echo "simd: $(grep -o -w -E 'avx2|fma|avx512f' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 	echo "go: $(go version)"
+	echo "tree: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- model || echo ' + local changes'); baseline: $BASELINE"
 	echo "uptime before: $(uptime)"
 } | tee "$OUT/machine.txt"
 
-echo "== Go: go test ./model -bench BenchmarkStep -count $COUNT -benchtime $BENCHTIME -cpu 1"
-go test ./model/ -run '^$' -bench '^BenchmarkStep$' -benchmem -count "$COUNT" -benchtime "$BENCHTIME" -cpu 1 | tee "$OUT/go.txt"
+BASE=$(mktemp -d)
+trap 'rm -rf "$BASE"' EXIT
+git archive "$BASELINE" | tar -x -C "$BASE"
+cp model/bench_test.go "$BASE/model/bench_test.go"
+
+echo "== Go: $COUNT × (this tree: BenchmarkStep + BenchmarkBatchStep; baseline $BASELINE: BenchmarkStep impl=fast), -benchtime $BENCHTIME -cpu 1"
+: >"$OUT/go.txt"
+: >"$OUT/base.txt"
+for i in $(seq "$COUNT"); do
+	DLNVERIFY_BENCH_SKIP_REF_ABOVE=$SKIP_REF_ABOVE go test ./model/ -run '^$' -bench '^(BenchmarkStep|BenchmarkBatchStep)$' \
+		-benchmem -count 1 -benchtime "$BENCHTIME" -cpu 1 | tee -a "$OUT/go.txt"
+	(cd "$BASE" && go test ./model/ -run '^$' -bench '^BenchmarkStep$//impl=fast' -benchmem -count 1 -benchtime "$BENCHTIME" -cpu 1) |
+		sed 's/impl=fast/impl=base/' | tee -a "$OUT/base.txt"
+done
 
 echo "uptime after Go: $(uptime)" | tee -a "$OUT/machine.txt"
 echo "== benchstat"
@@ -38,7 +63,7 @@ BIN=$(go env GOPATH)/bin
 if ! [ -x "$BIN/benchstat" ] || ! go version -m "$BIN/benchstat" | grep -q "$BENCHSTAT_VERSION"; then
 	go install "golang.org/x/perf/cmd/benchstat@$BENCHSTAT_VERSION"
 fi
-"$BIN/benchstat" -col /impl "$OUT/go.txt" | tee "$OUT/benchstat.txt"
+"$BIN/benchstat" -col /impl "$OUT/base.txt" "$OUT/go.txt" | tee "$OUT/benchstat.txt"
 
 echo "== numpy (Debian python3-numpy, its default BLAS)"
 if ! "$PY" -c 'import numpy' 2>/dev/null; then
@@ -66,5 +91,38 @@ if [ "$OPENBLAS" = 1 ]; then
 fi
 
 echo "uptime after: $(uptime)" | tee -a "$OUT/machine.txt"
+fi # REPORT_ONLY
 echo "== ratios"
-"$PY" bench/ratios.py "$OUT/go.txt" "${NUMPY_ARGS[@]}" | tee "$OUT/ratios.txt"
+"$PY" bench/ratios.py "$GHZ" "$OUT/go.txt" "$OUT/base.txt" "${NUMPY_ARGS[@]}" | tee "$OUT/ratios.md"
+
+{
+	cat <<'HEAD'
+# Benchmarks of one GD step: model.Reference, model.Fast, model.Batch, numpy (issues 6, 12)
+
+Generated by `bench/compare.sh` (this file is overwritten; raw outputs in `bench/out/`). It runs, alternately
+`COUNT` times, `go test ./model -bench '^(BenchmarkStep|BenchmarkBatchStep)$' -cpu 1` on this tree and
+`BenchmarkStep` impl=fast on the baseline commit (issue 12's "today's Fast", column *base fast*), then
+`bench/numpy_step.py` (one BLAS thread; naive and thin-end order; the ratios use the thin-end order, the
+faster one at these shapes) with Debian's numpy and with OpenBLAS unpacked privately, then `bench/ratios.py`.
+*batch* is `model.Batch` per case per step with `model.BatchLanesFor(dims)` lanes, every lane active.
+*limit* is the shape's multiply-add count per step (`mads`, from `model.FastPlan`) at the core's peak
+(8 multiply-adds per cycle — two 256-bit FMA pipes; AVX-512 does not add to it on Zen 4 — at the nominal
+clock /proc/cpuinfo reports; data in L1/L2); *fast/limit*, *batch/limit* the fraction of it reached.
+The guest does not expose its boost clock: fractions above 100 % (the widest shapes) mean the core
+ran above the nominal clock, so every fraction is an upper estimate by up to that factor.
+Ratios are other/ours: how many times faster ours is. Thread CPU time (getrusage RUSAGE_THREAD in Go,
+`time.thread_time()` in numpy) is the basis of the goals: on this shared machine wall time includes
+waiting for a core (load average below).
+
+## Machine and run
+
+```
+HEAD
+	cat "$OUT/machine.txt"
+	echo '```'
+	echo
+	echo "## Results"
+	echo
+	cat "$OUT/ratios.md"
+} >bench/RESULTS.md
+echo "wrote bench/RESULTS.md"

@@ -408,7 +408,74 @@ TEXT ·rowGemvAVX2(SB), NOSPLIT, $0-89
 	MOVBLZX      add+88(FP), R10
 	XORQ         R11, R11          // column j
 	MOVQ         R9, R12
-	ANDQ         $-16, R12
+	ANDQ         $-32, R12
+
+rg_check32: // eight accumulators: two FMAs in flight per cycle
+	CMPQ   R11, R12
+	JGE    rg_done32
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	LEAQ   (DI)(R11*8), BX
+	XORQ   AX, AX
+
+rg_l32:
+	CMPQ         AX, CX
+	JGE          rg_store32
+	VBROADCASTSD (SI)(AX*8), Y4
+	VFMADD231PD  (BX), Y4, Y0
+	VFMADD231PD  32(BX), Y4, Y1
+	VFMADD231PD  64(BX), Y4, Y2
+	VFMADD231PD  96(BX), Y4, Y3
+	VFMADD231PD  128(BX), Y4, Y5
+	VFMADD231PD  160(BX), Y4, Y6
+	VFMADD231PD  192(BX), Y4, Y7
+	VFMADD231PD  224(BX), Y4, Y8
+	ADDQ         R8, BX
+	INCQ         AX
+	JMP          rg_l32
+
+rg_store32:
+	LEAQ   (DX)(R11*8), BX
+	VMULPD Y15, Y0, Y0
+	VMULPD Y15, Y1, Y1
+	VMULPD Y15, Y2, Y2
+	VMULPD Y15, Y3, Y3
+	VMULPD Y15, Y5, Y5
+	VMULPD Y15, Y6, Y6
+	VMULPD Y15, Y7, Y7
+	VMULPD Y15, Y8, Y8
+	TESTQ  R10, R10
+	JEQ    rg_w32
+	VADDPD (BX), Y0, Y0
+	VADDPD 32(BX), Y1, Y1
+	VADDPD 64(BX), Y2, Y2
+	VADDPD 96(BX), Y3, Y3
+	VADDPD 128(BX), Y5, Y5
+	VADDPD 160(BX), Y6, Y6
+	VADDPD 192(BX), Y7, Y7
+	VADDPD 224(BX), Y8, Y8
+
+rg_w32:
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, 32(BX)
+	VMOVUPD Y2, 64(BX)
+	VMOVUPD Y3, 96(BX)
+	VMOVUPD Y5, 128(BX)
+	VMOVUPD Y6, 160(BX)
+	VMOVUPD Y7, 192(BX)
+	VMOVUPD Y8, 224(BX)
+	ADDQ    $32, R11
+	JMP     rg_check32
+
+rg_done32:
+	MOVQ R9, R12
+	ANDQ $-16, R12
 
 rg_check16:
 	CMPQ R11, R12
@@ -532,6 +599,8 @@ TEXT ·rowsDotAxpyAVX2(SB), NOSPLIT, $0-112
 	MOVQ   out_base+88(FP), R10
 	MOVQ   out_len+96(FP), R11
 	VMOVSD alpha+0(FP), X14
+	MOVQ   CX, R13
+	ANDQ   $-16, R13
 	MOVQ   CX, BX
 	ANDQ   $-8, BX
 	MOVQ   CX, R12
@@ -544,8 +613,40 @@ ra_row:
 	VBROADCASTSD X13, Y15
 	VXORPD       Y0, Y0, Y0
 	VXORPD       Y1, Y1, Y1
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
 	XORQ         AX, AX
-	JMP          ra_check8
+	JMP          ra_check16
+
+ra_loop16: // four dot chains, so FMA latency does not bound the loop
+	VMOVUPD     (DI)(AX*8), Y2
+	VMOVUPD     32(DI)(AX*8), Y3
+	VMOVUPD     64(DI)(AX*8), Y8
+	VMOVUPD     96(DI)(AX*8), Y9
+	VMOVUPD     (SI)(AX*8), Y4
+	VMOVUPD     32(SI)(AX*8), Y5
+	VMOVUPD     64(SI)(AX*8), Y10
+	VMOVUPD     96(SI)(AX*8), Y11
+	VFMADD231PD Y2, Y4, Y0
+	VFMADD231PD Y3, Y5, Y1
+	VFMADD231PD Y8, Y10, Y6
+	VFMADD231PD Y9, Y11, Y7
+	VFMADD231PD Y4, Y15, Y2
+	VFMADD231PD Y5, Y15, Y3
+	VFMADD231PD Y10, Y15, Y8
+	VFMADD231PD Y11, Y15, Y9
+	VMOVUPD     Y2, (DI)(AX*8)
+	VMOVUPD     Y3, 32(DI)(AX*8)
+	VMOVUPD     Y8, 64(DI)(AX*8)
+	VMOVUPD     Y9, 96(DI)(AX*8)
+	ADDQ        $16, AX
+
+ra_check16:
+	CMPQ   AX, R13
+	JLT    ra_loop16
+	VADDPD Y6, Y0, Y0
+	VADDPD Y7, Y1, Y1
+	JMP    ra_check8
 
 ra_loop8:
 	VMOVUPD     (DI)(AX*8), Y2

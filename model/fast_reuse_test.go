@@ -281,3 +281,31 @@ func TestFastReuseSeesPlantedStateFaults(t *testing.T) {
 		t.Logf("%s caught: %s", bug.Name(), bad)
 	}
 }
+
+// TestFastStridedPhiPaddingIgnored: Φ given as a view into a larger matrix
+// whose entries outside the view are NaN is a finite target. With an
+// overflowing network (a non-finite loss, a diverged state, not an error)
+// Fast scans Φ for non-finite entries and must look only inside the view,
+// as Reference does.
+func TestFastStridedPhiPaddingIgnored(t *testing.T) {
+	for _, dims := range [][]int{{3, 2, 4}, {4, 2, 3}, {2, 2}} {
+		N := len(dims) - 1
+		big := mat.NewDense(dims[N]+2, dims[0]+3, nil)
+		r, c := big.Dims()
+		for i := range r {
+			for j := range c {
+				big.Set(i, j, math.NaN())
+			}
+		}
+		view := big.Slice(1, 1+dims[N], 1, 1+dims[0]).(*mat.Dense)
+		view.Copy(model.GaussianMatrix(dims[N], dims[0], 1, model.NewRand(2)))
+		n, _, err := randomProblem(dims, 3)
+		require.NoError(t, err)
+		n.Layer(1).Set(0, 0, math.Inf(1))
+		lr, errR := model.Reference{}.Step(n.Clone(), view, 0.1)
+		lf, errF := model.NewFast().Step(n.Clone(), view, 0.1)
+		require.NoError(t, errR, "Reference, dims %v", dims)
+		require.NoError(t, errF, "Fast read outside the Φ view, dims %v", dims)
+		require.Equal(t, math.IsNaN(lr), math.IsNaN(lf), "dims %v: ℓ %v vs %v", dims, lr, lf)
+	}
+}
