@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/blas/blas64"
+
+	"github.com/dlnverify/dlnverify/internal/linalg"
 )
 
 // TestFastEveryPathEveryShape calls each product path of gemm directly —
@@ -130,7 +132,7 @@ func checkProduct(tA, tB bool, m, n, k int, alpha float64, a, b blas64.General, 
 			if add {
 				want += c0[i*c.Stride+j]
 			}
-			tol := 2*float64(k+2)*0x1p-53*math.Abs(alpha)*abs + 0x1p-52*math.Abs(want)
+			tol := 2*float64(k+2)*linalg.UnitRoundoff*math.Abs(alpha)*abs + linalg.MachEps*math.Abs(want)
 			if math.Abs(got-want) > tol {
 				return fmt.Sprintf("[%d,%d] = %v, want %v (|Δ| %.3g > tier %.3g)", i, j, got, want, math.Abs(got-want), tol)
 			}
