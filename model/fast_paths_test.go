@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/blas/blas64"
@@ -10,7 +11,7 @@ import (
 
 // TestFastEveryPathEveryShape calls each product path of gemm directly —
 // tinyGemm, smallGemm, loopGemm, gemmBLAS, kernGemm (after transposeInto
-// for a transposed B, as gemm does) — on every shape m, n, k in
+// for a transposed B, as gemm does), rowGemvAVX2 (row vector times B) — on every shape m, n, k in
 // {1, 2, 3, 4, 5, 7, 8, 9, 12, 13, 17}, every transpose combination and
 // both add modes, with padded strides, against the naive triple loop (tier
 // γ_{k+2}·Σ|terms| + u·|want|; padding must stay untouched). Every path is
@@ -56,6 +57,9 @@ func TestFastEveryPathEveryShape(t *testing.T) {
 			}
 			kernGemm(tA, m, n, k, alpha, a, b, add, c)
 		}},
+		{"rowGemvAVX2 (m = 1, no transposes)", haveAVX2FMA || !asmKernels, func(tA, tB bool, m, n, k int, a, b blas64.General, add bool, c blas64.General, scratch []float64) {
+			rowGemvAVX2(alpha, a.Data[:k], b.Data, b.Stride, c.Data[:n], add)
+		}},
 		{"gemm", true, func(tA, tB bool, m, n, k int, a, b blas64.General, add bool, c blas64.General, scratch []float64) {
 			gemm(tA, tB, alpha, a, b, add, c, scratch)
 		}},
@@ -72,6 +76,9 @@ func TestFastEveryPathEveryShape(t *testing.T) {
 				for _, k := range sizes {
 					for v := 0; v < 8; v++ {
 						tA, tB, add := v&1 != 0, v&2 != 0, v&4 != 0
+						if strings.HasPrefix(p.name, "rowGemv") && (m != 1 || tA || tB) {
+							continue
+						}
 						var a, b blas64.General
 						if tA {
 							a = gen(k, m, m+1)
