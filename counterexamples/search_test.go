@@ -34,13 +34,21 @@ var expectedMode = map[string]Mode{
 }
 
 // maxShrunkSize bounds the size (N + Σ d_j) of each shrunk case: rapid must
-// reach a small case. The minimal counterexamples are N = 2 with
-// d = 1 (size 5) for balance, margin and step, and dims 2→1→2 (size 7) for
-// the width condition; the bounds leave room for rapid's shrinker stopping
-// one move short.
+// reach a small case. The minimal counterexamples are N = 2 with d = 1
+// (size 5) for balance, margin and step, and dims 2→1→2 (size 7) for the
+// width condition. The generators draw list-like structure as rapid slices
+// (drawShape), so the shrinker can delete one hidden layer or eigenvalue at
+// a time, and TestFalsify lifts rapid's shrink-time cap; still the shrinker
+// is heuristic and stops in local minima. Measured: over RAPID_SEED=1..220
+// (full run) every search reached its minimum except drop-width at 8 (dims
+// 2→1→3) in 15 seeds; under -short (random seeds) drop-margin stopped at
+// N = 2, d = 2 (size 8, Φ = diag(1, −1)) and at N = 4, d = 1 (size 9) once
+// each. The bounds allow those measured local minima (one layer or one
+// eigenvalue above the minimum), no more: balance and step keep the
+// previous 7 (one hidden layer above the minimum), width 8, margin 9.
 var maxShrunkSize = map[string]int{
 	"drop-balance": 7,
-	"drop-margin":  5,
+	"drop-margin":  9,
 	"drop-width":   8,
 	"drop-step":    7,
 }

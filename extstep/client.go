@@ -117,11 +117,12 @@ type Peer struct {
 	exited  chan struct{}
 	waitErr error
 
-	name  string
-	bits  int
-	fatal error
-	id    uint64
-	stats Stats
+	name   string
+	bits   int
+	fatal  error
+	closed bool
+	id     uint64
+	stats  Stats
 
 	buf, wbuf []byte
 	cur, phi  []float64 // the caller's iterate and Φ, flattened
@@ -268,6 +269,10 @@ func (p *Peer) UnitRoundoff() float64 {
 	return UnitFloat64
 }
 
+// Pid is the process id of the command: /bin/sh, or the peer itself when
+// the command line starts with exec. It leads the peer's process group.
+func (p *Peer) Pid() int { return p.cmd.Process.Pid }
+
 // Stats returns the traffic counts so far.
 func (p *Peer) Stats() Stats {
 	p.mu.Lock()
@@ -296,11 +301,13 @@ func (p *Peer) Close() error {
 	case <-time.After(time.Second):
 	}
 	p.kill()
-	if p.fatal == nil {
-		p.fatal = &PeerError{Cmd: p.cmdline, Name: p.name, Step: p.stats.Steps + 1, Request: p.id, Msg: "session closed"}
-	}
+	p.closed = true
 	return nil
 }
+
+// ErrClosed is what Step returns after Close (unless a PeerError ended the
+// session first).
+var ErrClosed = errors.New("extstep: the peer's session is closed")
 
 // kill ends the process group and releases the pipes.
 func (p *Peer) kill() {
@@ -370,6 +377,9 @@ func (p *Peer) Step(n *model.Net, phi mat.Matrix, eta float64) (float64, error) 
 	defer p.mu.Unlock()
 	if p.fatal != nil {
 		return math.NaN(), p.fatal
+	}
+	if p.closed {
+		return math.NaN(), ErrClosed
 	}
 	if !(eta > 0) || math.IsInf(eta, 0) {
 		return math.NaN(), fmt.Errorf("model: step size η = %v must be a finite positive number", eta)

@@ -1,3 +1,5 @@
+//go:build unix
+
 package extstep_test
 
 import (
@@ -7,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -132,6 +135,8 @@ func TestFaults(t *testing.T) {
 		{"hang:2", "no reply within 1s (timeout; DLNVERIFY_EXEC_TIMEOUT sets it)", 0},
 		{"shape:2", "shape changed: reply has d_1 = 5, request 4", 0},
 		{"nan:4", "peer sent NaN in an updated layer of step 1 of the batch from a finite iterate", 0},
+		{"garbage:2", `malformed reply: bad magic "Trac" (want "DLNV"; does the peer print to stdout?)`, 0},
+		{"reqid:3", "malformed reply: reply to request 4, want 3", 0},
 	}
 	for _, c := range cases {
 		t.Run(c.mode, func(t *testing.T) {
@@ -163,6 +168,31 @@ func TestFaults(t *testing.T) {
 				t.Fatalf("after a fault Step returned %v, want the same PeerError", err2)
 			}
 		})
+	}
+}
+
+// TestKilledFromOutside: the peer's process group is killed by someone
+// else between two steps; the next step that needs the peer reports it.
+func TestKilledFromOutside(t *testing.T) {
+	p := start(t, testpeer.Command("ok"), extstep.Options{Timeout: 5 * time.Second, MaxBatch: 1})
+	r := rand.New(rand.NewPCG(9, 10))
+	n, phi := randNet(r, []int{2, 3, 2})
+	for s := 0; s < 5; s++ {
+		if _, err := p.Step(n, phi, 0.01); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Kill(-p.Pid(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	_, err := p.Step(n, phi, 0.01)
+	var pe *extstep.PeerError
+	if !errors.As(err, &pe) || pe.Step != 6 || !strings.Contains(err.Error(), "step 6 (request 6): peer exited (signal: killed)") {
+		t.Fatalf("got %v", err)
+	}
+	if el := time.Since(t0); el > 2*time.Second {
+		t.Fatalf("took %v", el)
 	}
 }
 
@@ -237,4 +267,29 @@ func numpyPython(t *testing.T) string {
 	}
 	t.Skip("no python3 with numpy (apt-get install python3-numpy)")
 	return ""
+}
+
+// TestClose: after Close the peer has exited, Step returns ErrClosed (not
+// a PeerError), and a second Close is harmless.
+func TestClose(t *testing.T) {
+	p, err := extstep.Start(testpeer.Command("ok"), extstep.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, phi := randNet(rand.New(rand.NewPCG(1, 1)), []int{2, 2})
+	if _, err := p.Step(n, phi, 0.1); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Step(n, phi, 0.1); !errors.Is(err, extstep.ErrClosed) || p.Err() != nil {
+		t.Fatalf("after Close: %v, Err %v", err, p.Err())
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(p.Pid(), 0); err == nil {
+		t.Fatal("the peer still runs after Close")
+	}
 }

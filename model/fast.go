@@ -33,7 +33,10 @@ import (
 // start-up) products are done by Go-assembly micro-kernels — 8×8 AVX-512,
 // 4×8 and 4×4 AVX2 register blocks, with a transposed operand staged in the
 // workspace — and the row-vector chains and rank-1 updates of the thin-end
-// order by AVX2 axpy/dot kernels. Otherwise (other GOARCH, the purego build
+// order by AVX2 kernels: at d_N = 1 the chain A_j = A_{j+1}W_{j+1} by a
+// row-gemv (rowGemvAVX2) and, per layer, R_{j+1} = R_jW_jᵀ and the update
+// W_j −= ηA_jᵀR_j fused into one pass over W_j's rows (rowsDotAxpy);
+// otherwise axpy/dot rows. Otherwise (other GOARCH, the purego build
 // tag, older CPUs) they use register-blocked Go loops, and products with at
 // least fastBLASMin multiply-adds call gonum's pure-Go BLAS (blas/gonum
 // Dgemm) on tiles of at most 64×128 output entries, which keeps gonum on its

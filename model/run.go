@@ -81,7 +81,14 @@ type RunConfig struct {
 	DivergeAbove float64
 	// Stride > 0 records every Stride-th iterate; the first and the final
 	// iterate are always recorded.
-	Stride  int
+	Stride int
+	// Points > 0 (with Stride = 0) spreads the records over the iterates
+	// the run actually reaches: every iterate is recorded at first, and
+	// whenever more than 2·Points are kept the stride doubles and every
+	// other record is dropped, so a run that stops early is recorded as
+	// densely as a long one (between Points and 2·Points records, plus the
+	// final iterate, once t* ≥ Points).
+	Points  int
 	Measure Measurer
 	// Observe, when set, sees every iterate (see Observer).
 	Observe Observer
@@ -130,6 +137,7 @@ type loop struct {
 	cfg    RunConfig
 	phi    mat.Matrix
 	limit  float64
+	stride int // the recording stride (doubles under Points)
 	res    Result
 	ctxErr error
 }
@@ -141,15 +149,21 @@ func newLoop(ctx context.Context, n *Net, phi mat.Matrix, cfg RunConfig) (*loop,
 	if err := checkEta(cfg.Eta); err != nil {
 		return nil, err
 	}
-	if cfg.MaxSteps < 0 || cfg.Stride < 0 || !(cfg.Epsilon >= 0) || !(cfg.DivergeAbove >= 0) {
-		return nil, fmt.Errorf("model: RunConfig needs MaxSteps, Stride, Epsilon, DivergeAbove ≥ 0 (got %d, %d, %v, %v)",
-			cfg.MaxSteps, cfg.Stride, cfg.Epsilon, cfg.DivergeAbove)
+	if cfg.MaxSteps < 0 || cfg.Stride < 0 || cfg.Points < 0 || !(cfg.Epsilon >= 0) || !(cfg.DivergeAbove >= 0) {
+		return nil, fmt.Errorf("model: RunConfig needs MaxSteps, Stride, Points, Epsilon, DivergeAbove ≥ 0 (got %d, %d, %d, %v, %v)",
+			cfg.MaxSteps, cfg.Stride, cfg.Points, cfg.Epsilon, cfg.DivergeAbove)
+	}
+	if cfg.Stride > 0 && cfg.Points > 0 {
+		return nil, fmt.Errorf("model: RunConfig takes Stride or Points, not both")
 	}
 	l0, err := Loss(n, phi)
 	if err != nil {
 		return nil, err
 	}
-	lp := &loop{ctx: ctx, cfg: cfg, phi: phi, res: Result{HitStep: -1, InitialLoss: l0}}
+	lp := &loop{ctx: ctx, cfg: cfg, phi: phi, res: Result{HitStep: -1, InitialLoss: l0}, stride: cfg.Stride}
+	if cfg.Points > 0 {
+		lp.stride = 1
+	}
 	lp.limit = cfg.DivergeAbove
 	if lp.limit == 0 {
 		lp.limit = DivergenceLimit(l0)
@@ -185,8 +199,18 @@ func (lp *loop) visit(t int, l float64, n *Net) bool {
 			lp.ctxErr, st = err, StatusStopped
 		}
 	}
-	if st != "" || t == 0 || (cfg.Stride > 0 && t%cfg.Stride == 0) {
+	if st != "" || t == 0 || (lp.stride > 0 && t%lp.stride == 0) {
 		lp.record(t, l, n)
+		if st == "" && cfg.Points > 0 && len(lp.res.Trajectory) > 2*cfg.Points {
+			lp.stride *= 2
+			kept := lp.res.Trajectory[:0]
+			for _, r := range lp.res.Trajectory {
+				if r.Step%lp.stride == 0 {
+					kept = append(kept, r)
+				}
+			}
+			lp.res.Trajectory = kept
+		}
 	}
 	if st == "" {
 		return false

@@ -113,7 +113,7 @@ func (e *DependentFeaturesError) Error() string {
 			}
 			b.WriteString(" ≈ constant")
 		}
-		b.WriteString("; drop a dependent feature (e.g. one dummy of a one-hot group) or whiten onto the principal subspace")
+		b.WriteString("; drop a dependent feature (e.g. one dummy of a one-hot group) or reduce the rank (PCA whitening onto the principal subspace)")
 	}
 	return b.String()
 }

@@ -10,7 +10,7 @@ import (
 
 // A1: a hidden layer narrower than min(d_0, d_N) rules out a margin.
 
-var _ = Register(Property{ID: "A1", Name: "NarrowLayerHasNoMargin", Status: "V",
+var _ = Register(Property{ID: "A1", Name: "NarrowLayerHasNoMargin", Status: "V", Domain: "N 2..6, d₀,d_N 2..6, one hidden width < min(d₀,d_N)",
 	Statement: "a hidden width d_j < min(d_0, d_N) makes W_{1:N} rank-deficient: no margin, for any weights, all along GD",
 	Check:     A1NarrowLayerHasNoMargin, MinValid: 8})
 

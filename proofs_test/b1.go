@@ -13,7 +13,7 @@ import (
 
 // B1: the layers of a 0-balanced net are fractional powers of the product.
 
-var _ = Register(Property{ID: "B1", Name: "BalancedLayersArePowers", Status: "V",
+var _ = Register(Property{ID: "B1", Name: "BalancedLayersArePowers", Status: "V", Domain: "T1 architectures and targets, δ = 0",
 	Statement: "0-balanced ⇒ every W_j has singular values σ_i(W)^{1/N}, W_{j:N}W_{j:N}ᵀ = [WWᵀ]^{(N−j+1)/N}, W_{1:j}ᵀW_{1:j} = [WᵀW]^{j/N}",
 	Check:     B1BalancedLayersArePowers, MinValid: 8})
 

@@ -14,7 +14,7 @@ import (
 
 // C1: a deficiency margin c bounds σ_min below by c (Claim 1).
 
-var _ = Register(Property{ID: "C1", Name: "MarginBoundsSigmaMin", Status: "V",
+var _ = Register(Property{ID: "C1", Name: "MarginBoundsSigmaMin", Status: "V", Domain: "d₀,d_N 1..6, ‖W − Φ‖ up to 0.99 of the margin",
 	Statement: "margin c ⇒ σ_min(W′) ≥ c whenever ‖W′ − Φ‖_F ≤ ‖W − Φ‖_F; min of L¹ over rank-deficient matrices is σ_min(Φ)²/2",
 	Check:     C1MarginBoundsSigmaMin, MinValid: 8})
 

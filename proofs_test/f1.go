@@ -13,7 +13,7 @@ import (
 
 // F1: gradient flow conserves the imbalance W_{j+1}ᵀW_{j+1} − W_jW_jᵀ.
 
-var _ = Register(Property{ID: "F1", Name: "FlowConservesImbalance", Status: "V",
+var _ = Register(Property{ID: "F1", Name: "FlowConservesImbalance", Status: "V", Domain: "N 2..4, widths 1..4",
 	Statement: "under gradient flow W_{j+1}ᵀW_{j+1} − W_jW_jᵀ is constant: RK4's drift falls at order 4 as the step halves",
 	Check:     F1FlowConservesImbalance, MinValid: 8})
 

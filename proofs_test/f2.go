@@ -16,7 +16,7 @@ import (
 
 // F2: the end-to-end operator P_W of the balanced flow.
 
-var _ = Register(Property{ID: "F2", Name: "EndToEndOperatorKronecker", Status: "V",
+var _ = Register(Property{ID: "F2", Name: "EndToEndOperatorKronecker", Status: "V", Domain: "N 1..5, widths 1..4",
 	Statement: "P_W = Σ_j [WᵀW]^{(N−j)/N} ⊗ [WWᵀ]^{(j−1)/N} is symmetric PSD with the stated eigenvalues ≥ σ_min^{2(N−1)/N}; balanced flow has vec(dW/dτ) = −P_W vec(W − Φ)",
 	Check:     F2EndToEndOperatorKronecker, MinValid: 8})
 

@@ -12,7 +12,7 @@ import (
 
 // G1: one GD step changes the imbalance by exactly η²(G_{j+1}ᵀG_{j+1} − G_jG_jᵀ).
 
-var _ = Register(Property{ID: "G1", Name: "ImbalanceChangesByEtaSquared", Status: "R",
+var _ = Register(Property{ID: "G1", Name: "ImbalanceChangesByEtaSquared", Status: "R", Domain: "N 2..6, widths 1..6, narrow allowed",
 	Statement: "one GD step changes W_{j+1}ᵀW_{j+1} − W_jW_jᵀ by exactly η²(G_{j+1}ᵀG_{j+1} − G_jG_jᵀ)",
 	Check:     G1ImbalanceChangesByEtaSquared, MinValid: 8})
 

@@ -13,7 +13,7 @@ import (
 
 // G2: the end-to-end matrix after one GD step, to second order in η.
 
-var _ = Register(Property{ID: "G2", Name: "EndToEndStepSecondOrder", Status: "V",
+var _ = Register(Property{ID: "G2", Name: "EndToEndStepSecondOrder", Status: "V", Domain: "N 1..6, widths 1..6",
 	Statement: "W(t+1) = W − ηΣ_j W_{j+1:N}W_{j+1:N}ᵀ(W − Φ)W_{1:j−1}ᵀW_{1:j−1} + O(η²): the remainder scales like η²",
 	Check:     G2EndToEndStepSecondOrder, MinValid: 8})
 

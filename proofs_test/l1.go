@@ -14,7 +14,7 @@ import (
 // Lemma 1 (L1): the descent inequality at every step, under Theorem 1's
 // hypotheses.
 
-var _ = Register(Property{ID: "L1", Name: "DescentEveryStep", Status: "V",
+var _ = Register(Property{ID: "L1", Name: "DescentEveryStep", Status: "V", Domain: "N 1..6, widths 1..6, c/σ_min(Φ) ∈ [0.01, 0.99], δ ≤ 0.99δ*, η ≤ η*",
 	Statement: "under T1's hypotheses ℓ(t+1) ≤ ℓ(t) − (η/2)σ_min(W(t))^{2(N−1)/N}‖W(t)−Φ‖_F² ≤ (1 − ηc^{2(N−1)/N})ℓ(t) at every step",
 	Check:     L1DescentEveryStep, MinValid: 5})
 

@@ -14,7 +14,7 @@ import (
 // Lemma 2 (L2): the invariants A(t), B(t), C(t) at every step, under
 // Theorem 1's hypotheses.
 
-var _ = Register(Property{ID: "L2", Name: "InvariantsEveryStep", Status: "R",
+var _ = Register(Property{ID: "L2", Name: "InvariantsEveryStep", Status: "R", Domain: "as L1 (N 1..6, widths 1..6, T1 hypotheses), every step",
 	Statement: "under T1's hypotheses, at every step: 2δ*-balanced, ‖W_j‖_σ ≤ (4‖Φ‖_F)^{1/N}, loss non-increasing, margin ≥ c, σ_min(W) ≥ c",
 	Check:     L2InvariantsEveryStep, MinValid: 5})
 

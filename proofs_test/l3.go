@@ -14,7 +14,7 @@ import (
 
 // L3: Mirsky's inequality for singular values.
 
-var _ = Register(Property{ID: "L3", Name: "MirskySingularValues", Status: "V",
+var _ = Register(Property{ID: "L3", Name: "MirskySingularValues", Status: "V", Domain: "A, B ∈ R^{r×c}, r,c 1..6",
 	Statement: "‖Sing(A) − Sing(B)‖ ≤ ‖A − B‖_F",
 	Check:     L3MirskySingularValues, MinValid: 8})
 

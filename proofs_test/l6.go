@@ -13,7 +13,7 @@ import (
 
 // L6: the layer norms of a ν-balanced net (Lemma 6).
 
-var _ = Register(Property{ID: "L6", Name: "BalancedLayerNorms", Status: "V",
+var _ = Register(Property{ID: "L6", Name: "BalancedLayerNorms", Status: "V", Domain: "N 1..6, widths 1..6, ν ≤ the lemma's bound",
 	Statement: "ν-balanced, ν ≤ C^{2/N}/(30N²), ‖W_{1:N}‖_σ ≤ C ⇒ ‖W_jW_jᵀ‖_σ ≤ 2^{1/N}C^{2/N}",
 	Check:     L6BalancedLayerNorms, MinValid: 8})
 

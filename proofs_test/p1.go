@@ -13,7 +13,7 @@ import (
 
 // P1: Procedure 1, the balanced start.
 
-var _ = Register(Property{ID: "P1", Name: "ProcedureOneBalancedStart", Status: "V",
+var _ = Register(Property{ID: "P1", Name: "ProcedureOneBalancedStart", Status: "V", Domain: "N 1..6, widths 1..6 (narrow ones must be refused)",
 	Statement: "Procedure 1 gives W_{1:N} = A and 0-balanced layers, with or without orthogonal insertions; narrow widths are refused",
 	Check:     P1ProcedureOneBalancedStart, MinValid: 8})
 

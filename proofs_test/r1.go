@@ -12,7 +12,7 @@ import (
 
 // R1: the residual-network corollary of Theorem 1 (W_j(0) = I).
 
-var _ = Register(Property{ID: "R1", Name: "ResidualIdentityStart", Status: "V",
+var _ = Register(Property{ID: "R1", Name: "ResidualIdentityStart", Status: "V", Domain: "N 1..4, square d 1..4, ‖Φ − I‖_F ∈ (0, ½)",
 	Statement: "W_j(0) = I, ‖Φ − I‖_F < ½ ⇒ margin ≥ c = 1 − 2‖Φ − I‖_F and GD at η*(c) decays at rate ηc^{2(N−1)/N}",
 	Check:     R1ResidualIdentityStart, MinValid: 5})
 

@@ -14,7 +14,7 @@ import (
 
 // S1: with whitened data the empirical loss is ½‖W − Φ‖_F² + κ.
 
-var _ = Register(Property{ID: "S1", Name: "WhitenedLossReduction", Status: "V",
+var _ = Register(Property{ID: "S1", Name: "WhitenedLossReduction", Status: "V", Domain: "N 1..6, widths 1..6, whitened data",
 	Statement: "Λ_xx = I ⇒ (1/2m)‖WX − Y‖_F² = ½‖W − Φ‖_F² + κ along a GD trajectory",
 	Check:     S1WhitenedLossReduction, MinValid: 8})
 

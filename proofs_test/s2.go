@@ -12,7 +12,7 @@ import (
 
 // S2: the step's implied gradient matches finite differences of the loss.
 
-var _ = Register(Property{ID: "S2", Name: "GradientMatchesFiniteDifferences", Status: "V",
+var _ = Register(Property{ID: "S2", Name: "GradientMatchesFiniteDifferences", Status: "V", Domain: "N 1..6, widths 1..6 (square and not)",
 	Statement: "the step's implied gradient (W_j − W_j′)/η equals central finite differences of L^N",
 	Check:     S2GradientMatchesFiniteDifferences, MinValid: 8})
 

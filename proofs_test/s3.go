@@ -14,7 +14,7 @@ import (
 
 // S3: rotating Φ and the end layers leaves the GD trajectory's losses unchanged.
 
-var _ = Register(Property{ID: "S3", Name: "RotationInvariantTrajectory", Status: "R",
+var _ = Register(Property{ID: "S3", Name: "RotationInvariantTrajectory", Status: "R", Domain: "N 1..6, widths 1..6 (square and not), 50 steps",
 	Statement: "Φ → PΦQ, W_N → PW_N, W_1 → W_1Q leaves every loss of the GD trajectory unchanged",
 	Check:     S3RotationInvariantTrajectory, MinValid: 8})
 

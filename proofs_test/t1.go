@@ -12,7 +12,7 @@ import (
 // Theorem 1 (T1) over its full horizon, and the measured-hypotheses gate
 // shared by T1, L1 and L2.
 
-var _ = Register(Property{ID: "T1", Name: "FullHorizon", Status: "V",
+var _ = Register(Property{ID: "T1", Name: "FullHorizon", Status: "V", Domain: "N 1..3, min(d₀,d_N) = 1, c/‖Φ‖_F ∈ [0.8, 0.99], η = η*, δ ≤ 0.99δ*",
 	Statement: "margin c, δ ≤ c²/(256N³‖Φ‖^{2(N−1)/N}), η ≤ c^{(4N−2)/N}/(6144N³‖Φ‖^{(6N−4)/N}) ⇒ ℓ(T) ≤ ε at T = ⌈log(ℓ(0)/ε)/(ηc^{2(N−1)/N})⌉",
 	Check:     T1FullHorizon, MinValid: 5})
 

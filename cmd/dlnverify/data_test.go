@@ -81,7 +81,7 @@ func TestDataErrors(t *testing.T) {
 		want string
 		args []string
 	}{
-		{`"red" + "green" + "blue" ≈ constant`, []string{"train", "--data", dep, "--dims", "4,1", "--init", "gaussian", "--std", "1"}},
+		{`"red" + "green" + "blue" ≈ constant; drop a dependent feature (e.g. one dummy of a one-hot group) or reduce the rank (PCA whitening onto the principal subspace); --reduce-rank does the latter`, []string{"train", "--data", dep, "--dims", "4,1", "--init", "gaussian", "--std", "1"}},
 		{`line 3, column 2 ("b"): "five" is not a finite number`, []string{"train", "--data", bad, "--dims", "2,1"}},
 		{"3 examples for 4 features", []string{"bounds", "--data", few, "--N", "2", "--c", "0.1"}},
 		{"--phi and --data both define Φ", []string{"train", "--data", mixed, "--phi", "1,2", "--dims", "2,1"}},
@@ -119,5 +119,13 @@ func TestPhiFlagOneMeaning(t *testing.T) {
 	}
 	if c3 != 0 || c4 != 0 || strip(x) != strip(y) {
 		t.Fatalf("train --phi inline vs @file: %d %d", c3, c4)
+	}
+}
+
+// The former `fig1 --csv FILE` still works as --data, with a notice.
+func TestFig1CSVAlias(t *testing.T) {
+	_, stderr, code := runCLI(t, "experiment", "fig1", "--csv", "/nonexistent.csv", "--out", t.TempDir())
+	if code != 2 || !strings.Contains(stderr, "--csv is deprecated; use --data /nonexistent.csv") || !strings.Contains(stderr, "/nonexistent.csv: no such file") {
+		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 }

@@ -43,7 +43,7 @@ func peerFault(s model.Stepper) error {
 		return nil
 	}
 	var pe *extstep.PeerError
-	if err := p.Err(); errors.As(err, &pe) && pe.Msg != "session closed" {
+	if err := p.Err(); errors.As(err, &pe) {
 		return err
 	}
 	return nil

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -42,19 +44,20 @@ func TestExecPeerFaults(t *testing.T) {
 		{"hang:2", "no reply within 1s"},
 	} {
 		impl := "exec:" + testpeer.Command(c.mode)
-		requirePeerFault(t, "verify: G1_ImbalanceChangesByEtaSquared: exec peer", "verify", "--claims", "G1", "--checks", "20", "--seed", "1", "--impl", impl)
-		requirePeerFault(t, c.want, "verify", "--claims", "G1", "--checks", "20", "--seed", "1", "--impl", impl)
+		requirePeerFault(t, "verify: G1_ImbalanceChangesByEtaSquared: exec peer", "verify", "--claims", "G1", "--checks", "40", "--seed", "1", "--impl", impl)
+		requirePeerFault(t, c.want, "verify", "--claims", "G1", "--checks", "40", "--seed", "1", "--impl", impl)
 		requirePeerFault(t, c.want, "train", "--config", "testdata/balanced.json", "--quiet", "--impl", impl)
-		requirePeerFault(t, c.want, "falsify", "--searches", "drop-step", "--checks", "20", "--seed", "1", "--impl", impl)
+		requirePeerFault(t, c.want, "falsify", "--searches", "drop-step", "--checks", "40", "--seed", "1", "--impl", impl)
 	}
 	requireUsageError(t, "handshake: peer exited (exit status 127)", "verify", "--claims", "G1", "--impl", "exec:/nonexistent/peer")
+	requireUsageError(t, "external steppers are for verify, train and falsify", "experiment", "fig1", "--quick", "--impl", "exec:true")
 }
 
 // TestExecPeerPasses: a correct peer (model.Reference served over the
 // protocol) passes the GD claims and trains.
 func TestExecPeerPasses(t *testing.T) {
 	impl := "exec:" + testpeer.Command("ok")
-	stdout, stderr, code := runCLI(t, "verify", "--claims", "G1,S2,L1", "--checks", "20", "--seed", "3", "--impl", impl)
+	stdout, stderr, code := runCLI(t, "verify", "--claims", "G1,S2,S3", "--checks", "40", "--seed", "3", "--impl", impl)
 	if code != 0 || !strings.Contains(stdout, "impl exec:testpeer-ok") {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -79,7 +82,7 @@ func TestNumpyBrokenVariantRejected(t *testing.T) {
 		t.Skip("no python3 with numpy (apt-get install python3-numpy)")
 	}
 	impl := "exec:" + py + " ../../examples/numpy_stepper.py --broken sequential"
-	stdout, stderr, code := runCLI(t, "verify", "--claims", "S2", "--checks", "20", "--seed", "5", "--impl", impl)
+	stdout, stderr, code := runCLI(t, "verify", "--claims", "S2", "--checks", "40", "--seed", "5", "--impl", impl)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\n%s%s", code, stdout, stderr)
 	}
@@ -87,7 +90,7 @@ func TestNumpyBrokenVariantRejected(t *testing.T) {
 		"FAIL S2 (TestS2_GradientMatchesFiniteDifferences)",
 		"S2 violated: layer",
 		"[rapid] draw case: gen.GenericCase{Shape:gen.Shape{N:",
-		"replay: dlnverify verify --claims S2 --seed 5 --checks 20 --impl 'exec:" + py + " ../../examples/numpy_stepper.py --broken sequential'",
+		"replay: dlnverify verify --claims S2 --seed 5 --checks 40 --impl 'exec:" + py + " ../../examples/numpy_stepper.py --broken sequential'",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Fatalf("output lacks %q:\n%s", want, stdout)

@@ -60,6 +60,12 @@ func cmdFig1(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "random seed; results depend on it only, not on --workers")
 	workers := fs.Int("workers", runtime.NumCPU(), "parallel grid points")
 	data := addDataFlags(fs, false) // E1 scales the labels to ‖Φ‖_F = 1 always
+	fs.Func("csv", "deprecated: use --data", func(s string) error {
+		fmt.Fprintf(stderr, "dlnverify experiment fig1: --csv is deprecated; use --data %s\n", s)
+		*data.path = s
+		return nil
+	})
+	fs.hide("csv")
 	depths := fs.String("depths", "3,8", "depths N")
 	width := fs.Int("width", 32, "hidden width")
 	d0 := fs.Int("d0", 128, "input dimension of the synthetic unit-norm target (not with --data)")

@@ -37,7 +37,7 @@ func TestExperimentErrors(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "usage: dlnverify experiment "+sub) || !strings.Contains(out, "-impl") {
 			t.Fatalf("experiment %s -h: exit %d\n%s", sub, code, out)
 		}
-		if strings.Contains(out, "stepper") {
+		if strings.Contains(out, "stepper") || strings.Contains(out, "-csv") {
 			t.Fatalf("experiment %s -h lists the deprecated --stepper:\n%s", sub, out)
 		}
 	}

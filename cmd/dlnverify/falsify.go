@@ -136,7 +136,7 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 		}
 		rep.Results = append(rep.Results, row)
 		if !*asJSON {
-			printFalsifyRow(stdout, row)
+			printFalsifyRow(stdout, row, impl.Name())
 		}
 	}
 	if *asJSON {
@@ -152,8 +152,15 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 				ok++
 			}
 		}
-		fmt.Fprintf(stdout, "\n%d of %d searches as expected; seed %d (replay: dlnverify falsify --seed %d --checks %d%s)\n",
-			ok, len(rep.Results), *seed, *seed, *checks, map[bool]string{true: " --control", false: ""}[*control])
+		replay := fmt.Sprintf("dlnverify falsify --seed %d --checks %d", *seed, *checks)
+		if fs.wasSet("searches") {
+			replay += " --searches " + *names
+		}
+		replay += " --impl " + *implName
+		if *control {
+			replay += " --control"
+		}
+		fmt.Fprintf(stdout, "\n%d of %d searches as expected; seed %d (replay: %s)\n", ok, len(rep.Results), *seed, replay)
 	}
 	if !rep.Passed {
 		return exitStatus(1)
@@ -161,7 +168,7 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func printFalsifyRow(w io.Writer, r falsifyRow) {
+func printFalsifyRow(w io.Writer, r falsifyRow, impl string) {
 	res := "as expected"
 	if !r.Passed {
 		res = "UNEXPECTED"
@@ -177,7 +184,7 @@ func printFalsifyRow(w io.Writer, r falsifyRow) {
 		fmt.Fprintf(w, "   %s\n", oneLine(r.Error))
 	}
 	if r.Config != "" {
-		fmt.Fprintf(w, "   replay: dlnverify train --config %s --plot %s\n", r.Config, strings.TrimSuffix(r.Config, ".train.json")+".png")
+		fmt.Fprintf(w, "   replay: dlnverify train --config %s --impl %s --plot %s\n", r.Config, impl, strings.TrimSuffix(r.Config, ".train.json")+".png")
 	}
 }
 

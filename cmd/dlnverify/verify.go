@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dlnverify/dlnverify/counterexamples"
 	"github.com/dlnverify/dlnverify/internal/rapidtb"
 	"github.com/dlnverify/dlnverify/internal/report"
 	"github.com/dlnverify/dlnverify/model"
@@ -29,11 +30,16 @@ const statementWidth = 64
 
 // verifyRow is one property's outcome in the JSON report.
 type verifyRow struct {
-	ID         string       `json:"id"`
-	Name       string       `json:"name"`
-	Test       string       `json:"test"` // Test<ID>_<Name>, the go test name
-	Statement  string       `json:"statement"`
-	Status     string       `json:"sheet_status"` // CLAIMS.md confidence: V, S, R, U
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Test      string `json:"test"` // Test<ID>_<Name>, the go test name
+	Statement string `json:"statement"`
+	Status    string `json:"sheet_status"` // CLAIMS.md confidence: V, S, R, U
+	Kind      string `json:"kind"`         // "deterministic" or "monte-carlo" (proofs.Kind)
+	Domain    string `json:"domain"`       // the sampled domain, as registered
+	// Alpha is the one-sided Clopper–Pearson error level of each assertion
+	// of a Monte Carlo row (confidence 1 − α); null for deterministic rows.
+	Alpha      *float64     `json:"alpha"`
 	Tried      int          `json:"tried"`
 	Valid      int          `json:"valid"`
 	MinValid   int          `json:"min_valid"`
@@ -45,16 +51,19 @@ type verifyRow struct {
 
 // verifyReport is the JSON report of verify.
 type verifyReport struct {
-	Seed    uint64      `json:"seed"`
-	Checks  int         `json:"checks"`
-	Short   bool        `json:"short"`
-	Impl    string      `json:"impl"`
-	Claims  []string    `json:"claims"` // claim IDs covered by this run
-	Passed  bool        `json:"passed"`
-	Failed  int         `json:"failed"`
-	Seconds float64     `json:"seconds"`
-	Results []verifyRow `json:"results"`
-	Core    coreResult  `json:"core"` // the core self-check (core.go), run before the claims
+	Seed   uint64   `json:"seed"`
+	Checks int      `json:"checks"`
+	Short  bool     `json:"short"`
+	Impl   string   `json:"impl"`
+	Claims []string `json:"claims"` // claim IDs covered by this run
+	// Elsewhere lists the claims that verify does not run, each with the
+	// command that checks it (counterexample constructions: falsify).
+	Elsewhere []elsewhere `json:"elsewhere"`
+	Passed    bool        `json:"passed"`
+	Failed    int         `json:"failed"`
+	Seconds   float64     `json:"seconds"`
+	Results   []verifyRow `json:"results"`
+	Core      coreResult  `json:"core"` // the core self-check (core.go), run before the claims
 }
 
 func cmdVerify(args []string, stdout, stderr io.Writer) error {
@@ -65,6 +74,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	short := fs.Bool("short", false, "short mode: rapid runs checks/5 cases and properties take their short budgets")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	list := fs.Bool("list", false, "list the registered claim checks and exit")
+	wide := fs.Bool("wide", false, "print whole statements (the table cuts them at 64 characters otherwise)")
 	// The default is the fast stepper: the claims are statements about GD,
 	// not about an implementation, and model.Fast is differential-tested
 	// against model.Reference in `go test` (model/fast_test.go). With it the
@@ -129,6 +139,9 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	defer restore()
 
 	rep := verifyReport{Seed: *seed, Checks: *checks, Short: *short, Impl: impl.Name(), Claims: claimIDs(props), Passed: true}
+	if strings.TrimSpace(*claimsS) == "" {
+		rep.Elsewhere = claimsElsewhere()
+	}
 	rep.Core = runCore(*seed)
 	rep.Passed = rep.Core.Passed
 	var tw *tableWriter
@@ -136,35 +149,56 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "dlnverify verify: %d claim checks (%s), impl %s, %d rapid checks each%s, seed %d\n",
 			len(props), strings.Join(rep.Claims, " "), impl.Name(), *checks, map[bool]string{true: " (short: ÷5)", false: ""}[*short], *seed)
 		fmt.Fprintln(stdout, rep.Core.text())
-		tw = newTableWriter(stdout, props)
+		tw = newTableWriter(stdout, props, *wide)
 		tw.header()
 	}
 	start := time.Now()
 	tty := tw != nil && isTerminal(stdout)
 	stop := make(chan struct{})
 	defer close(stop)
-	for i, slot := range runProperties(props, *implName, *jobs, stop) {
-		if tty { // a status line while the next row's property runs
-			fmt.Fprintf(stdout, "\r… %s_%s (%d/%d)", props[i].ID, props[i].Name, i+1, len(props))
+	slots, finished := runProperties(props, *implName, *jobs, stop)
+	// On a terminal a row is printed as soon as its property finishes; in
+	// a pipe or file the rows come in registry order, each as soon as every
+	// row before it is done (a stable order for diffs).
+	rows := make([]*verifyRow, len(props))
+	printed := 0
+	for n := range len(props) {
+		i := n
+		if tty {
+			fmt.Fprintf(stdout, "\r… %d/%d properties done", n, len(props))
+			i = <-finished
 		}
-		o := <-slot
+		o := <-slots[i]
 		if tty {
 			fmt.Fprint(stdout, "\r\033[K")
 		}
 		if o.fault != nil { // an external peer failed: not a verdict on a claim
 			return fmt.Errorf("%s_%s: %w", o.ID, o.Name, o.fault)
 		}
+		p := props[i]
 		row := verifyRow{ID: o.ID, Name: o.Name, Test: "Test" + o.ID + "_" + o.Name, Statement: o.Statement, Status: o.status,
+			Kind: p.Kind.String(), Domain: p.Domain,
 			Tried: o.Tried, Valid: o.Valid, MinValid: o.MinValid, WorstSlack: report.Float(o.WorstSlack), Passed: o.Passed,
 			Failure: o.Failure, Seconds: o.Elapsed.Seconds()}
-		rep.Results = append(rep.Results, row)
+		if p.Kind == proofs.MonteCarlo {
+			a := proofs.ProbAlpha()
+			row.Alpha = &a
+		}
+		rows[i] = &row
 		if !row.Passed {
 			rep.Passed = false
 			rep.Failed++
 		}
-		if tw != nil {
+		if tw != nil && tty {
 			tw.row(row)
 		}
+		for tw != nil && !tty && printed < len(rows) && rows[printed] != nil {
+			tw.row(*rows[printed])
+			printed++
+		}
+	}
+	for _, r := range rows {
+		rep.Results = append(rep.Results, *r)
 	}
 	rep.Seconds = time.Since(start).Seconds()
 	if *asJSON {
@@ -192,6 +226,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 		if !rep.Core.Passed {
 			fmt.Fprintf(stdout, "\nFAIL core self-check: %s\n    replay: dlnverify verify --seed %d (or go test ./internal/selfcheck/)\n", rep.Core.Detail, *seed)
 		}
+		tw.legend(rep.Elsewhere)
 		fmt.Fprintf(stdout, "\n%d passed, %d failed of %d checks in %.1fs; seed %d\n",
 			len(rep.Results)-rep.Failed, rep.Failed, len(rep.Results), rep.Seconds, *seed)
 	}
@@ -218,8 +253,9 @@ type outcome struct {
 // reading them in order streams the table. An external stepper is
 // started per property and closed after it; closing stop ends the
 // dispatch and the peers still running (their steps then fail at once).
-func runProperties(props []proofs.Property, implName string, jobs int, stop <-chan struct{}) []chan outcome {
-	slots := make([]chan outcome, len(props))
+func runProperties(props []proofs.Property, implName string, jobs int, stop <-chan struct{}) (slots []chan outcome, finished chan int) {
+	slots = make([]chan outcome, len(props))
+	finished = make(chan int, len(props)) // indices, in the order the properties finish
 	for i := range slots {
 		slots[i] = make(chan outcome, 1)
 	}
@@ -251,6 +287,7 @@ func runProperties(props []proofs.Property, implName string, jobs int, stop <-ch
 				impl, err := stepperByName(implName) // validated by the caller; an exec: peer may still fail to start
 				if err != nil {
 					slots[i] <- outcome{Outcome: proofs.Outcome{ID: props[i].ID, Name: props[i].Name}, fault: err}
+					finished <- i
 					continue
 				}
 				mu.Lock()
@@ -269,33 +306,44 @@ func runProperties(props []proofs.Property, implName string, jobs int, stop <-ch
 				mu.Unlock()
 				closeStepper(impl)
 				slots[i] <- o
+				finished <- i
 			}
 		}()
 	}
-	return slots
+	return slots, finished
 }
 
-// costHint is the measured CPU time, in seconds at 100 checks, of the
-// properties that dominate the default run (docs/cli.md). Starting the
-// longest first shortens the wall time on 2 workers (about 70 s instead of
-// 90 s on 2 idle cores, since T1 is the critical path); properties not
-// listed count as cheap. A stale entry only changes the order.
+// costHint is the measured CPU time, in seconds at 100 checks with the
+// default (fast) stepper, of the properties that dominate the default run
+// (docs/cli.md's example: L2 25 s, L1 10 s, T1 9 s). Starting the longest
+// first shortens the wall time on 2 workers; properties not listed count
+// as cheap. A stale entry only changes the order.
 var costHint = map[string]float64{
-	"TestT1_FullHorizon":         70,
-	"TestL2_InvariantsEveryStep": 23,
-	"TestL1_DescentEveryStep":    13,
+	"TestL2_InvariantsEveryStep": 25,
+	"TestL1_DescentEveryStep":    10,
+	"TestT1_FullHorizon":         9,
 }
 
-// dispatchOrder returns the indices of props, most expensive first by
-// costHint, registry order otherwise.
+// dispatchOrder returns the indices of props: the most expensive one by
+// costHint first (the critical path: T1 alone takes most of the wall
+// time), then the others in registry order, so that the rows printed in
+// registry order come out steadily while it runs.
 func dispatchOrder(props []proofs.Property) []int {
-	order := make([]int, len(props))
-	for i := range order {
-		order[i] = i
+	first := -1
+	for i, p := range props {
+		if c := costHint[p.TestName()]; c > 0 && (first < 0 || c > costHint[props[first].TestName()]) {
+			first = i
+		}
 	}
-	sort.SliceStable(order, func(a, b int) bool {
-		return costHint[props[order[a]].TestName()] > costHint[props[order[b]].TestName()]
-	})
+	order := make([]int, 0, len(props))
+	if first >= 0 {
+		order = append(order, first)
+	}
+	for i := range props {
+		if i != first {
+			order = append(order, i)
+		}
+	}
 	return order
 }
 
@@ -343,6 +391,17 @@ func selectProperties(claims string) ([]proofs.Property, error) {
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
+		var hints []string
+		for _, e := range claimsElsewhere() {
+			for _, m := range missing {
+				if m == strings.ToUpper(e.ID) {
+					hints = append(hints, fmt.Sprintf("%s is %s: run `%s`", e.ID, e.What, e.Command))
+				}
+			}
+		}
+		if len(hints) > 0 {
+			return nil, fmt.Errorf("--claims: %s", strings.Join(hints, "; "))
+		}
 		have := claimIDs(all)
 		if len(have) == 0 {
 			have = []string{"none registered"}
@@ -376,15 +435,20 @@ func setRapidFlags(checks int, seed uint64, short bool) (func(), error) {
 }
 
 // tableWriter prints the verify table row by row, so a long run shows
-// progress; column widths come from the property list.
+// progress; column widths come from the property list. Each row is
+// followed by its sampled domain (a footnote line), and the legend closes
+// the table.
 type tableWriter struct {
 	w            io.Writer
 	idW, nameW   int
-	statementCut int
+	statementCut int // 0: whole statements (--wide)
 }
 
-func newTableWriter(w io.Writer, props []proofs.Property) *tableWriter {
+func newTableWriter(w io.Writer, props []proofs.Property, wide bool) *tableWriter {
 	t := &tableWriter{w: w, idW: len("ID"), nameW: len("check"), statementCut: statementWidth}
+	if wide {
+		t.statementCut = 0
+	}
 	for _, p := range props {
 		t.idW = max(t.idW, len(p.ID))
 		t.nameW = max(t.nameW, len(p.Name))
@@ -393,8 +457,8 @@ func newTableWriter(w io.Writer, props []proofs.Property) *tableWriter {
 }
 
 func (t *tableWriter) header() {
-	fmt.Fprintf(t.w, "%-*s  %-*s  %-*s  %6s  %6s  %-6s  %11s  %8s\n", t.idW, "ID", t.nameW, "check", t.statementCut, "statement",
-		"tried", "valid", "result", "worst slack", "time")
+	fmt.Fprintf(t.w, "%-*s  %-*s  %s  %6s  %6s  %-6s  %9s  %7s  %8s  %s\n", t.idW, "ID", t.nameW, "check", "S",
+		"tried", "valid", "result", "slack", "α", "time", "statement")
 }
 
 func (t *tableWriter) row(r verifyRow) {
@@ -406,8 +470,62 @@ func (t *tableWriter) row(r verifyRow) {
 	if ws := float64(r.WorstSlack); !math.IsInf(ws, 1) {
 		slack = fmt.Sprintf("%.3g", ws)
 	}
-	fmt.Fprintf(t.w, "%-*s  %-*s  %s  %6d  %6d  %-6s  %11s  %7.1fs\n", t.idW, r.ID, t.nameW, r.Name,
-		padRunes(r.Statement, t.statementCut), r.Tried, r.Valid, res, slack, r.Seconds)
+	alpha := "—"
+	if r.Alpha != nil {
+		alpha = fmt.Sprintf("%.0e", *r.Alpha)
+	}
+	st := strings.Join(strings.Fields(r.Statement), " ")
+	if t.statementCut > 0 {
+		st = strings.TrimRight(padRunes(st, t.statementCut), " ")
+	}
+	fmt.Fprintf(t.w, "%-*s  %-*s  %s  %6d  %6d  %-6s  %9s  %7s  %7.1fs  %s\n", t.idW, r.ID, t.nameW, r.Name, r.Status,
+		r.Tried, r.Valid, res, slack, alpha, r.Seconds, st)
+	domain := r.Domain
+	if domain == "" && r.Kind == proofs.MonteCarlo.String() {
+		domain = "Monte Carlo batches of the law in the statement"
+	}
+	if domain != "" {
+		fmt.Fprintf(t.w, "%-*s  %s\n", t.idW, "", "  domain: "+domain)
+	}
+}
+
+// legend explains the columns and names the claims verify does not run.
+func (t *tableWriter) legend(elsewhere []elsewhere) {
+	fmt.Fprintln(t.w, "\nS: CLAIMS.md status of the claim (V read in the paper, S secondary source, R reconstructed, U unknown detail).")
+	fmt.Fprintln(t.w, "tried/valid: rapid cases drawn / cases that met the claim's hypotheses (a row needs its minimum of valid ones).")
+	fmt.Fprintln(t.w, "slack: the smallest (bound − observed) over the row's checked inequalities, each divided by its bound's scale")
+	fmt.Fprintln(t.w, "  (a relative margin, ≥ 0 when every inequality holds; each property's doc names its scale); — none recorded.")
+	fmt.Fprintln(t.w, "α: Monte Carlo rows only: one-sided Clopper–Pearson error of each assertion (confidence 1 − α); — deterministic.")
+	for _, e := range elsewhere {
+		fmt.Fprintf(t.w, "%s: not run by verify (%s): %s\n", e.ID, e.What, e.Command)
+	}
+}
+
+// elsewhere is a claim that verify does not run, and where it is checked.
+type elsewhere struct {
+	ID      string `json:"id"`
+	What    string `json:"what"`
+	Command string `json:"command"`
+}
+
+// claimsElsewhere lists the claims realised by a falsification search
+// (counterexamples.Search.Claim) that have no property in verify's
+// registry: derived from the two registries, so neither keeps a list.
+func claimsElsewhere() []elsewhere {
+	have := map[string]bool{}
+	for _, p := range proofs.All() {
+		have[p.ID] = true
+	}
+	var out []elsewhere
+	for _, s := range counterexamples.Searches() {
+		if have[s.Claim] {
+			continue
+		}
+		have[s.Claim] = true
+		out = append(out, elsewhere{ID: s.Claim, What: "a counterexample construction; go test ./counterexamples runs it as a rapid property",
+			Command: "dlnverify falsify --searches " + s.Name})
+	}
+	return out
 }
 
 // padRunes cuts s to n runes (ending in "…" when cut) and pads it to n.

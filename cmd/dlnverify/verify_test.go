@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -148,10 +149,62 @@ func TestVerifyErrors(t *testing.T) {
 func TestDispatchOrderLongestFirst(t *testing.T) {
 	props := []proofs.Property{{ID: "A1", Name: "X"}, {ID: "L1", Name: "DescentEveryStep"}, {ID: "B1", Name: "Y"}, {ID: "T1", Name: "FullHorizon"}}
 	got := dispatchOrder(props)
-	want := []int{3, 1, 0, 2}
+	want := []int{1, 0, 2, 3} // the critical path (L1 here) first, then registry order
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("dispatch order %v, want %v", got, want)
 		}
+	}
+}
+
+// TestVerifyTableSaysHowSure: the sheet status column, a domain footnote
+// per row, α on Monte Carlo rows only, the legend, whole statements under
+// --wide, rows in registry order in a pipe, and the JSON's matching fields.
+func TestVerifyTableSaysHowSure(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := cmdVerify([]string{"verify", "--claims", "L3,CL2,A1", "--checks", "100", "--seed", "3", "--wide"}[1:], &out, &errb); err != nil {
+		t.Fatalf("%v\n%s%s", err, out.String(), errb.String())
+	}
+	text := out.String()
+	for _, want := range []string{"  S  ", "domain: N 2..6", "S: CLAIMS.md status", "α: Monte Carlo rows only",
+		"slack: the smallest (bound − observed)", "(the sheet's U alternative, the stronger claim)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("table lacks %q:\n%s", want, text)
+		}
+	}
+	a, c, l := strings.Index(text, "\nA1 "), strings.Index(text, "\nCL2 "), strings.Index(text, "\nL3 ")
+	if !(a >= 0 && a < c && c < l) {
+		t.Errorf("rows not in registry order (A1 %d, CL2 %d, L3 %d):\n%s", a, c, l, text)
+	}
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		if len(f) > 8 && (f[0] == "A1" || f[0] == "L3") && f[7] != "—" {
+			t.Errorf("deterministic row with an α: %q", line)
+		}
+		if len(f) > 8 && f[0] == "CL2" && f[7] == "—" {
+			t.Errorf("Monte Carlo row without α: %q", line)
+		}
+	}
+	out.Reset()
+	if err := cmdVerify([]string{"--claims", "L3,CL2", "--checks", "100", "--seed", "3", "--json"}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Results []struct {
+			ID, Kind, Domain string
+			Status           string   `json:"sheet_status"`
+			Alpha            *float64 `json:"alpha"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		if r.Status == "" || (r.Kind == "monte-carlo") != (r.Alpha != nil) || (r.ID == "L3" && r.Domain == "") {
+			t.Errorf("JSON row %+v: want a status, α exactly on monte-carlo rows, and L3's domain", r)
+		}
+	}
+	if err := cmdVerify([]string{"--claims", "CL5"}, &out, &errb); err == nil || !strings.Contains(err.Error(), "dlnverify falsify --searches drop-margin") {
+		t.Errorf("--claims CL5 should point to falsify, got %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -84,6 +85,13 @@ func LoadTarget(spec DataSpec) (DataTarget, error) {
 		return DataTarget{}, fmt.Errorf("%s: %w", spec.Path, err)
 	}
 	w, err := model.WhitenData(d.X, d.Y, model.WhitenOptions{ReduceRank: spec.ReduceRank, UnitPhi: spec.UnitPhi, Names: names})
+	if de := (*model.DependentFeaturesError)(nil); errors.As(err, &de) && !spec.ReduceRank {
+		hint := "--reduce-rank does the latter"
+		if de.Constant {
+			hint = "--reduce-rank drops it"
+		}
+		return DataTarget{}, fmt.Errorf("%s: %w; %s", spec.Path, err, hint)
+	}
 	if err != nil {
 		return DataTarget{}, fmt.Errorf("%s: %w", spec.Path, err)
 	}

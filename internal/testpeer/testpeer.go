@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package testpeer is a misbehaving external stepper for tests of the
 // extstep protocol client and of the CLI: a test binary calls MaybeRun
 // from an init function, and a command line "DLNVERIFY_TESTPEER=mode
@@ -13,6 +15,8 @@
 //	hang:M      never send reply M (the client's timeout fires)
 //	shape:M     reply M declares d_1 one larger
 //	nan:M       reply M carries a NaN in W_1 of its first step
+//	garbage:M   reply M starts with text instead of the magic
+//	reqid:M     reply M echoes the wrong request id
 //	stdout      print a line to stdout before the hello reply
 //	version     the hello reply declares protocol version 2
 //	float32     a correct peer that declares precision 32
@@ -100,6 +104,10 @@ func (f *faultWriter) Write(b []byte) (int, error) {
 	case "shape":
 		d1 := binary.LittleEndian.Uint32(b[20+8+4:])
 		binary.LittleEndian.PutUint32(b[20+8+4:], d1+1)
+	case "garbage":
+		b = append([]byte("Traceback (most recent call last):\n"), b...)
+	case "reqid":
+		binary.LittleEndian.PutUint64(b[12:], binary.LittleEndian.Uint64(b[12:])+1)
 	case "nan":
 		n := int(binary.LittleEndian.Uint32(b[20:]))
 		off := 20 + 8 + 4*(n+1) + 8 // header, N and k, dims, the first loss
