@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/blas/blas64"
+
+	"github.com/dlnverify/dlnverify/internal/linalg"
 )
 
 // TestFastEveryPathEveryShape calls each product path of gemm directly —
@@ -178,7 +180,7 @@ func checkProduct(tA, tB bool, m, n, k int, alpha float64, a, b blas64.General, 
 				// which carries C's old value: γ_{k+2} covers |c0| too.
 				acc += math.Abs(c0[i*c.Stride+j])
 			}
-			tol := 2*float64(k+2)*0x1p-53*acc + 0x1p-52*math.Abs(want)
+			tol := 2*float64(k+2)*linalg.UnitRoundoff*acc + linalg.MachEps*math.Abs(want)
 			if math.Abs(got-want) > tol {
 				return fmt.Sprintf("[%d,%d] = %v, want %v (|Δ| %.3g > tier %.3g)", i, j, got, want, math.Abs(got-want), tol)
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -159,7 +160,7 @@ func TestRunEpsilonAtFirstAndLastIterate(t *testing.T) {
 			require.Equal(t, 3, res.HitStep)
 			require.Equal(t, 3, res.Steps)
 			// Just below: ε = ℓ(3)·(1 − 2^−52) is missed.
-			res, err = model.Run(impl, scalarNet(t, 10), scalarPhi(0), model.RunConfig{Eta: 0.5, MaxSteps: 3, Epsilon: 50.0 / 64 * (1 - 0x1p-52), Continue: cont})
+			res, err = model.Run(impl, scalarNet(t, 10), scalarPhi(0), model.RunConfig{Eta: 0.5, MaxSteps: 3, Epsilon: 50.0 / 64 * (1 - linalg.MachEps), Continue: cont})
 			require.NoError(t, err)
 			require.Equal(t, model.StatusMaxSteps, res.Status)
 			require.Equal(t, -1, res.HitStep)

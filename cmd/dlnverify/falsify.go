@@ -121,7 +121,7 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 			row.Found = &f
 			row.Passed = !*control
 			if *outDir != "" {
-				if row.Config, err = writeCase(*outDir, s.Name, f.Case); err != nil {
+				if row.Config, err = writeCase(*outDir, s.Name, f.Case, *implName); err != nil {
 					return err
 				}
 			}
@@ -190,9 +190,11 @@ func printFalsifyRow(w io.Writer, r falsifyRow, impl string) {
 
 // writeCase saves a shrunk case twice: the package's own JSON
 // (counterexamples.LoadCase reads it) and a `train --config` file with the
-// same Φ, layers, η, steps and ε, so that `dlnverify train` replays it. It
-// returns the train config's path.
-func writeCase(dir, name string, c counterexamples.Case) (string, error) {
+// same Φ, layers, η, steps, ε and GD implementation, so that `dlnverify
+// train` replays it with the arithmetic that showed the failure (a
+// certificate resting on an invariant subspace can depend on it: see the
+// counterexamples package doc). It returns the train config's path.
+func writeCase(dir, name string, c counterexamples.Case, impl string) (string, error) {
 	b, err := c.MarshalIndent()
 	if err != nil {
 		return "", err
@@ -201,7 +203,7 @@ func writeCase(dir, name string, c counterexamples.Case) (string, error) {
 		return "", fmt.Errorf("--out: %w", err)
 	}
 	steps, eps := c.Steps, c.Epsilon
-	cfg := trainConfig{Phi: c.Phi, Layers: c.Layers, Eta: &etaSpec{value: c.Eta}, Steps: &steps, Epsilon: &eps}
+	cfg := trainConfig{Phi: c.Phi, Layers: c.Layers, Eta: &etaSpec{value: c.Eta}, Steps: &steps, Epsilon: &eps, Impl: &impl}
 	tb, err := compactConfig(cfg)
 	if err != nil {
 		return "", fmt.Errorf("--out: encoding %s: %w", name, err)
@@ -219,7 +221,7 @@ func compactConfig(cfg trainConfig) ([]byte, error) {
 	fields := []struct {
 		name string
 		v    any
-	}{{"phi", cfg.Phi}, {"layers", cfg.Layers}, {"eta", cfg.Eta}, {"steps", cfg.Steps}, {"epsilon", cfg.Epsilon}}
+	}{{"phi", cfg.Phi}, {"layers", cfg.Layers}, {"eta", cfg.Eta}, {"steps", cfg.Steps}, {"epsilon", cfg.Epsilon}, {"impl", cfg.Impl}}
 	var b strings.Builder
 	b.WriteString("{\n")
 	for i, f := range fields {
