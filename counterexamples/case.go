@@ -181,7 +181,7 @@ const stallTol = 1e-12
 // the loss that the caller supplies (0: none).
 func runCase(impl model.Stepper, n *model.Net, phi *mat.Dense, eta float64, steps int, eps, floor float64) (Outcome, error) {
 	if impl == nil {
-		impl = model.NewFast()
+		impl = model.Reference{}
 	}
 	var out Outcome
 	// The run loop shows its Observer every iterate ℓ(0..Steps), the one it
@@ -284,7 +284,7 @@ func finiteOr(v, alt float64) float64 {
 	return v
 }
 
-// Replay re-runs the case with impl (nil: a new model.Fast) and reports
+// Replay re-runs the case with impl (nil: model.Reference) and reports
 // whether its recorded failure mode still holds: the same Mode is
 // certified and the run does not converge.
 func (c Case) Replay(impl model.Stepper) (Outcome, error) {

@@ -156,8 +156,8 @@ func PrecisionLimit(phi mat.Matrix) float64 {
 	return 0.5 * f * f
 }
 
-// CheckCL4 checks Claim 4 on the construction with impl (nil: a new
-// model.Fast): the start has margin c (measured, to rounding);
+// CheckCL4 checks Claim 4 on the construction with impl (nil:
+// model.Reference): the start has margin c (measured, to rounding);
 // model.Run with its default divergence rule reports StatusDiverged within K
 // steps; and, running on from the start until the loss overflows (which
 // must happen within K steps), there is a t₀ ≤ MaxTransient from which
@@ -178,7 +178,7 @@ func CheckCL4(impl model.Stepper, c *CL4, steps int) (CL4Report, error) {
 		return r, fmt.Errorf("counterexamples: CheckCL4 needs a budget K ≥ %d (got %d)", MaxTransient, steps)
 	}
 	if impl == nil {
-		impl = model.NewFast()
+		impl = model.Reference{}
 	}
 	r.N, r.D, r.C, r.Eta = c.N, c.D, c.C, c.Eta
 	n, err := c.Start()

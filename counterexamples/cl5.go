@@ -309,7 +309,7 @@ func perturbationGrowth(N int, eta float64, delta, mu []float64) float64 {
 	return worst
 }
 
-// CheckCL5 runs GD with impl (nil: a new model.Fast) from the residual start
+// CheckCL5 runs GD with impl (nil: model.Reference) from the residual start
 // for at most K steps at step η and checks Claim 5 at every step t:
 //
 //   - Lemma 18: the layers are equal and diagonal in Φ's eigenbasis, to a
@@ -336,7 +336,7 @@ func CheckCL5(impl model.Stepper, c *CL5, eta float64, steps int) (CL5Report, er
 		return r, fmt.Errorf("counterexamples: CheckCL5 needs η > 0 finite and K ≥ 0 (got %v, %d)", eta, steps)
 	}
 	if impl == nil {
-		impl = model.NewFast()
+		impl = model.Reference{}
 	}
 	r.N, r.D, r.Floor = c.N, c.D, c.Floor()
 	n, err := c.Start()

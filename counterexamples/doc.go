@@ -4,8 +4,17 @@
 //
 // Conventions are model's: x ↦ W_N⋯W_1 x, W_j ∈ R^{d_j×d_{j−1}}, layers
 // numbered from 1, loss ℓ = ½‖W_{1:N} − Φ‖_F², GD through a model.Stepper
-// (nil means a new model.Fast everywhere; model.Reference, the plain
-// implementation Fast is differential-tested against, is one argument away).
+// (nil means model.Reference everywhere, unlike the rest of the module,
+// whose default is model.Fast). The failure certificates are statements
+// about exact GD that rest on invariant subspaces: CL5's loss floor and the
+// stalls at critical points hold because W_1 = W_2ᵀ-like symmetries are
+// kept by every step. Reference computes each layer's update by the same
+// operations and keeps them bit for bit; Fast rounds the layers' updates
+// through different kernels (at d_N = 1 since its row-gemv kernels), leaves
+// the subspace by an ulp, and the saddle's instability amplifies that ulp
+// until the run escapes (drop-margin's saved case: symmetry lost at step
+// 47, ℓ ≤ ε at step 956 instead of the certified floor ½). Pass
+// model.NewFast() explicitly for speed where that is not at stake.
 //
 // # Failure modes
 //

@@ -40,7 +40,8 @@ type Search struct {
 
 // Options configures Search.Run.
 type Options struct {
-	// Impl is the GD implementation under test (nil: a new model.Fast).
+	// Impl is the GD implementation under test (nil: model.Reference; see
+	// the package doc for why the certificates default to it).
 	Impl model.Stepper
 	// Control restores the dropped hypothesis (a negative control): the
 	// unbalancing or step exponent is 0, the widths satisfy A1, or for
@@ -154,7 +155,7 @@ func (s Search) Run(opts Options) (Found, error) {
 	}
 	impl := opts.Impl
 	if impl == nil {
-		impl = model.NewFast()
+		impl = model.Reference{}
 	}
 	var (
 		mu       sync.Mutex

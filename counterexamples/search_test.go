@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dlnverify/dlnverify/internal/rapidtb"
+	"github.com/dlnverify/dlnverify/model"
 )
 
 // update rewrites the saved counterexamples under testdata/:
@@ -34,23 +35,20 @@ var expectedMode = map[string]Mode{
 }
 
 // maxShrunkSize bounds the size (N + Σ d_j) of each shrunk case: rapid must
-// reach a small case. The minimal counterexamples are N = 2 with d = 1
-// (size 5) for balance, margin and step, and dims 2→1→2 (size 7) for the
-// width condition. The generators draw list-like structure as rapid slices
+// reach the minimal counterexample. Those are N = 2 with d = 1 (size 5) for
+// balance, margin and step, and dims 2→1→2 (size 7) for the width
+// condition. The generators draw list-like structure as rapid slices
 // (drawShape), so the shrinker can delete one hidden layer or eigenvalue at
-// a time, and TestFalsify lifts rapid's shrink-time cap; still the shrinker
-// is heuristic and stops in local minima. Measured: over RAPID_SEED=1..220
-// (full run) every search reached its minimum except drop-width at 8 (dims
-// 2→1→3) in 15 seeds; under -short (random seeds) drop-margin stopped at
-// N = 2, d = 2 (size 8, Φ = diag(1, −1)) and at N = 4, d = 1 (size 9) once
-// each. The bounds allow those measured local minima (one layer or one
-// eigenvalue above the minimum), no more: balance and step keep the
-// previous 7 (one hidden layer above the minimum), width 8, margin 9.
+// a time, and TestFalsify lifts rapid's shrink-time cap, so the bound is the
+// minimum itself, with one exception measured over 220 seeds
+// (RAPID_SEED=1..220, all passing): drop-width ends at 7 in 205 and at 8
+// (dims 2→1→3, Φ = [I; 0]) in 15, a local minimum of the shrinker; 8 is
+// that measured allowance.
 var maxShrunkSize = map[string]int{
-	"drop-balance": 7,
-	"drop-margin":  9,
+	"drop-balance": 5,
+	"drop-margin":  5,
 	"drop-width":   8,
-	"drop-step":    7,
+	"drop-step":    5,
 }
 
 func TestFalsify(t *testing.T) {
@@ -80,7 +78,15 @@ func TestFalsify(t *testing.T) {
 		seen[s.Hypothesis] = true
 		t.Run(s.Name, func(t *testing.T) {
 			rapidtb.ReplayOnFailure(t)
-			f, err := s.Run(Options{})
+			// model.Reference: the searches' failures are statements about
+			// exact GD. drop-margin's floor lives on the invariant set
+			// W_1 = ⋯ = W_N of an identity start, a saddle that exact GD
+			// never leaves; model.Fast's fused d_N = 1 sweep (912a8dd)
+			// rounds the layers' updates differently, breaks W_1 = W_2 by
+			// one ulp near step 47 at N = 2, d = 1, Φ = −1, and then
+			// escapes to W_1W_2 = −1 (ℓ → 0). With Fast the shrinker could
+			// not keep N = 2 failing and stopped at N = 4 or d = 2.
+			f, err := s.Run(Options{Impl: model.Reference{}})
 			if err != nil {
 				t.Fatalf("%v\nrapid:\n%s", err, f.Rapid)
 			}
@@ -102,7 +108,7 @@ func TestFalsify(t *testing.T) {
 				t.Fatalf("no failing case counted: %+v", f)
 			}
 			// The shrunk case must replay.
-			if _, err := cs.Replay(nil); err != nil {
+			if _, err := cs.Replay(model.Reference{}); err != nil {
 				t.Fatalf("shrunk case does not replay: %v", err)
 			}
 			if updating() {
@@ -140,7 +146,7 @@ func TestReplaySaved(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		o, err := cs.Replay(nil)
+		o, err := cs.Replay(model.Reference{}) // exact GD: see TestFalsify on Fast and the identity saddle
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}

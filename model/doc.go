@@ -18,6 +18,14 @@
 // deliberately plain implementation built on gonum/mat; faster or
 // deliberately broken ones plug into the same Run loop and property bodies.
 //
+// There is one run loop: RunContext (GD) and RunFlow (gradient flow) share
+// RunConfig's rules — the divergence limit DivergenceLimit(ℓ(0)) =
+// 1e12·max(ℓ(0), 1), the ε rule, an Observer hook and a trajectory
+// recorder — and stop at the iterate t* where a rule fires (Result.Steps =
+// t*, the network holds W(t*), Result.FinalLoss = ℓ(t*)); see Status for
+// what each ending means. Steppers that implement CheckedStepper (Reference,
+// Fast) decide on the loss of their own forward pass before updating.
+//
 // No exported function panics on bad input: shapes, finiteness and
 // parameters are validated and reported as errors. A run whose loss
 // overflows is a result (StatusDiverged), not an error.

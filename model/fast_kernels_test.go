@@ -247,7 +247,7 @@ func TestFastRowKernels(t *testing.T) {
 					if add {
 						want += y[j]
 					}
-					if math.Abs(got[j]-want) > 2*float64(k+2)*0x1p-53*(0.5*abs)+0x1p-52*math.Abs(want) {
+					if math.Abs(got[j]-want) > 2*float64(k+2)*linalg.UnitRoundoff*(0.5*abs)+linalg.MachEps*math.Abs(want) {
 						t.Fatalf("rowGemvAVX2 n=%d k=%d add=%v [%d]: %v want %v", n, k, add, j, got[j], want)
 					}
 				}
@@ -270,7 +270,7 @@ func TestFastRowKernels(t *testing.T) {
 						s += v * w[i*(n+3)+c]
 						abs += math.Abs(v * w[i*(n+3)+c])
 					}
-					if math.Abs(out[i]-s) > 2*float64(n+2)*0x1p-53*abs {
+					if math.Abs(out[i]-s) > 2*float64(n+2)*linalg.UnitRoundoff*abs {
 						t.Fatalf("%s n=%d row %d: dot %v want %v", f.name, n, i, out[i], s)
 					}
 					for c := 0; c < n+3; c++ {
@@ -279,7 +279,7 @@ func TestFastRowKernels(t *testing.T) {
 							inc = 0.25 * a[i] * xv[c]
 							want += inc
 						}
-						if got := wg[i*(n+3)+c]; math.Abs(got-want) > 0x1p-52*(math.Abs(want)+math.Abs(inc)) {
+						if got := wg[i*(n+3)+c]; math.Abs(got-want) > linalg.MachEps*(math.Abs(want)+math.Abs(inc)) {
 							t.Fatalf("%s n=%d [%d,%d]: %v want %v", f.name, n, i, c, got, want)
 						}
 					}

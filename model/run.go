@@ -81,7 +81,14 @@ type RunConfig struct {
 	DivergeAbove float64
 	// Stride > 0 records every Stride-th iterate; the first and the final
 	// iterate are always recorded.
-	Stride  int
+	Stride int
+	// Points > 0 (with Stride = 0) spreads the records over the iterates
+	// the run actually reaches: every iterate is recorded at first, and
+	// whenever more than 2·Points are kept the stride doubles and every
+	// other record is dropped, so a run that stops early is recorded as
+	// densely as a long one (between Points and 2·Points records, plus the
+	// final iterate, once t* ≥ Points).
+	Points  int
 	Measure Measurer
 	// Observe, when set, sees every iterate (see Observer).
 	Observe Observer
@@ -92,6 +99,14 @@ type RunConfig struct {
 // optimum (where a harmless transient may grow the loss by many decades
 // relative to a tiny ℓ(0)), is not a slow transient.
 func DivergenceLimit(l0 float64) float64 { return 1e12 * math.Max(l0, 1) }
+
+// divergedRule is the divergence rule: ℓ non-finite or above limit. Run,
+// RunFlow and Batch all apply it through this function.
+func divergedRule(l, limit float64) bool { return math.IsNaN(l) || math.IsInf(l, 0) || l > limit }
+
+// hitRule is the ε rule: ℓ ≤ ε, with ε = 0 disabling it. Run, RunFlow and
+// Batch all apply it through this function.
+func hitRule(l, eps float64) bool { return eps > 0 && l <= eps }
 
 // Result is the outcome of Run and RunFlow.
 type Result struct {
@@ -130,6 +145,7 @@ type loop struct {
 	cfg    RunConfig
 	phi    mat.Matrix
 	limit  float64
+	stride int // the recording stride (doubles under Points)
 	res    Result
 	ctxErr error
 }
@@ -141,15 +157,21 @@ func newLoop(ctx context.Context, n *Net, phi mat.Matrix, cfg RunConfig) (*loop,
 	if err := checkEta(cfg.Eta); err != nil {
 		return nil, err
 	}
-	if cfg.MaxSteps < 0 || cfg.Stride < 0 || !(cfg.Epsilon >= 0) || !(cfg.DivergeAbove >= 0) {
-		return nil, fmt.Errorf("model: RunConfig needs MaxSteps, Stride, Epsilon, DivergeAbove ≥ 0 (got %d, %d, %v, %v)",
-			cfg.MaxSteps, cfg.Stride, cfg.Epsilon, cfg.DivergeAbove)
+	if cfg.MaxSteps < 0 || cfg.Stride < 0 || cfg.Points < 0 || !(cfg.Epsilon >= 0) || !(cfg.DivergeAbove >= 0) {
+		return nil, fmt.Errorf("model: RunConfig needs MaxSteps, Stride, Points, Epsilon, DivergeAbove ≥ 0 (got %d, %d, %d, %v, %v)",
+			cfg.MaxSteps, cfg.Stride, cfg.Points, cfg.Epsilon, cfg.DivergeAbove)
+	}
+	if cfg.Stride > 0 && cfg.Points > 0 {
+		return nil, fmt.Errorf("model: RunConfig takes Stride or Points, not both")
 	}
 	l0, err := Loss(n, phi)
 	if err != nil {
 		return nil, err
 	}
-	lp := &loop{ctx: ctx, cfg: cfg, phi: phi, res: Result{HitStep: -1, InitialLoss: l0}}
+	lp := &loop{ctx: ctx, cfg: cfg, phi: phi, res: Result{HitStep: -1, InitialLoss: l0}, stride: cfg.Stride}
+	if cfg.Points > 0 {
+		lp.stride = 1
+	}
 	lp.limit = cfg.DivergeAbove
 	if lp.limit == 0 {
 		lp.limit = DivergenceLimit(l0)
@@ -163,9 +185,9 @@ func (lp *loop) visit(t int, l float64, n *Net) bool {
 	cfg := &lp.cfg
 	st := Status("")
 	switch {
-	case math.IsNaN(l) || math.IsInf(l, 0) || l > lp.limit:
+	case divergedRule(l, lp.limit):
 		st = StatusDiverged
-	case cfg.Epsilon > 0 && l <= cfg.Epsilon:
+	case hitRule(l, cfg.Epsilon):
 		if lp.res.HitStep < 0 {
 			lp.res.HitStep = t
 		}
@@ -185,8 +207,18 @@ func (lp *loop) visit(t int, l float64, n *Net) bool {
 			lp.ctxErr, st = err, StatusStopped
 		}
 	}
-	if st != "" || t == 0 || (cfg.Stride > 0 && t%cfg.Stride == 0) {
+	if st != "" || t == 0 || (lp.stride > 0 && t%lp.stride == 0) {
 		lp.record(t, l, n)
+		if st == "" && cfg.Points > 0 && len(lp.res.Trajectory) > 2*cfg.Points {
+			lp.stride *= 2
+			kept := lp.res.Trajectory[:0]
+			for _, r := range lp.res.Trajectory {
+				if r.Step%lp.stride == 0 {
+					kept = append(kept, r)
+				}
+			}
+			lp.res.Trajectory = kept
+		}
 	}
 	if st == "" {
 		return false

@@ -16,6 +16,11 @@ import (
 // dependent, so the data cannot be whitened to Λ_xx = I_{d_x}.
 var ErrSingularCovariance = errors.New("model: the input features are linearly dependent after centring, so the data cannot be whitened")
 
+// ErrWhiteningInaccurate is returned by WhitenData when a whitening residual
+// exceeds its derived tolerance (a bug or a numerical breakdown, never a
+// property of the data).
+var ErrWhiteningInaccurate = errors.New("model: whitening residuals exceed their tolerances")
+
 // WhitenOptions tune WhitenData. The zero value is the default: refuse
 // rank-deficient data, report Φ = Λ_yx unscaled.
 type WhitenOptions struct {
@@ -48,7 +53,7 @@ type Whitened struct {
 	InputDim int // d_x
 	Rank     int // r: the number of singular values of Z above RankTol·σ_1
 
-	RankTol  float64 // relative tolerance on Z's singular values: max(m, d_x)·ε
+	RankTol  float64 // relative tolerance on Z's singular values: max(max(m, d_x)·ε, DataFloor/σ_1)
 	SigmaMin float64 // σ_r/σ_1 of Z, the smallest kept singular value, relative
 	Dropped  float64 // σ_{r+1}/σ_1, the largest dropped one (0 when none was dropped)
 
@@ -113,7 +118,7 @@ func (e *DependentFeaturesError) Error() string {
 			}
 			b.WriteString(" ≈ constant")
 		}
-		b.WriteString("; drop a dependent feature (e.g. one dummy of a one-hot group) or whiten onto the principal subspace")
+		b.WriteString("; drop a dependent feature (e.g. one dummy of a one-hot group) or reduce the rank (PCA whitening onto the principal subspace)")
 	}
 	return b.String()
 }
@@ -135,8 +140,14 @@ func Whiten(xRaw, yRaw mat.Matrix) (Data, error) {
 // scales each centred feature to unit RMS, and whitens by the thin SVD of
 // the scaled data, never forming XXᵀ (which would square the condition
 // number). The rank is the number of singular values σ_k > RankTol·σ_1 with
-// RankTol = max(m, d_x)·ε (the SVD's backward error relative to σ_1: a
-// smaller singular value cannot be told from 0). A feature whose centred RMS
+// RankTol = max(max(m, d_x)·ε, F/σ_1). The first term is the SVD's backward
+// error relative to σ_1. The second is the inputs' own precision: a value
+// x is known only to ε·|x|, so after centring and scaling an entry of row i
+// is uncertain by 2ε·ρ_i, ρ_i = max|x_i|/RMS_i, and a singular value below
+// F = 2ε·√(m·Σρ_i²) (a bound on the Frobenius norm of that uncertainty)
+// cannot be told from 0 — features with a large offset relative to their
+// spread, x3 = x1 + x2 at 1e9 ± 1, are dependent to within their own
+// rounding. A feature whose centred RMS
 // is ≤ m·ε·max|x_i| is constant to rounding and counts as dependent.
 // Rank-deficient data are an error naming one dependency (a
 // *DependentFeaturesError, which unwraps to ErrSingularCovariance) unless
@@ -172,6 +183,7 @@ func WhitenData(xRaw, yRaw mat.Matrix, opt WhitenOptions) (Whitened, error) {
 	// Per-feature scales: RMS computed scale-free (max-abs first) so that
 	// entries near the float64 limits neither overflow nor underflow.
 	scale := make([]float64, dx)
+	rho2 := 0.0 // Σ_i (max|x_i| / RMS_i)² over the non-constant features
 	z := mat.DenseCopyOf(xc)
 	for i := 0; i < dx; i++ {
 		row := z.RawRowView(i)
@@ -179,6 +191,9 @@ func WhitenData(xRaw, yRaw mat.Matrix, opt WhitenOptions) (Whitened, error) {
 		rawMax := 0.0
 		for k := 0; k < m; k++ {
 			rawMax = math.Max(rawMax, math.Abs(xRaw.At(i, k)))
+		}
+		if s > 0 {
+			rho2 += (rawMax / s) * (rawMax / s)
 		}
 		if !(s > fm*linalg.MachEps*rawMax) {
 			if !opt.ReduceRank {
@@ -201,6 +216,9 @@ func WhitenData(xRaw, yRaw mat.Matrix, opt WhitenOptions) (Whitened, error) {
 	}
 	sv := svd.Values(nil) // decreasing, min(d_x, m) of them
 	tol := float64(max(m, dx)) * linalg.MachEps
+	if floor := 2 * linalg.MachEps * math.Sqrt(fm*rho2); sv[0] > 0 && floor/sv[0] > tol {
+		tol = floor / sv[0]
+	}
 	r := 0
 	for _, s := range sv {
 		if s > tol*sv[0] {
@@ -289,7 +307,7 @@ func WhitenData(xRaw, yRaw mat.Matrix, opt WhitenOptions) (Whitened, error) {
 	}
 	w.TolYX = 4 * float64(max(m, dx)) * (1 + math.Sqrt(float64(dx))) * linalg.MachEps * (sv[0] / sv[r-1]) * yRMS
 	if !(w.ResidualXX <= w.TolXX) || !(w.ResidualYX <= w.TolYX) {
-		return Whitened{}, fmt.Errorf("model: whitening residuals max|XXᵀ/m − I| = %.3g (tolerance %.3g), max|YXᵀ/m − Φ′| = %.3g (tolerance %.3g) exceed their bounds", w.ResidualXX, w.TolXX, w.ResidualYX, w.TolYX)
+		return Whitened{}, fmt.Errorf("%w: max|XXᵀ/m − I| = %.3g (tolerance %.3g), max|YXᵀ/m − Φ′| = %.3g (tolerance %.3g)", ErrWhiteningInaccurate, w.ResidualXX, w.TolXX, w.ResidualYX, w.TolYX)
 	}
 	return w, nil
 }

@@ -242,6 +242,40 @@ func TestWhitenOneHotDependent(t *testing.T) {
 	checkFit(t, c, w)
 }
 
+// Features far from zero relative to their spread are known only to
+// ε·|x|: x3 = x1 + x2 at 1e9 ± 1 is dependent to within the data's own
+// rounding (σ_min/σ_max ≈ 6e-8 from rounding alone, which the backward-error
+// term max(m, d_x)·ε = 1.1e-14 would have accepted as a direction). The
+// data-precision floor 2ε·√(m·Σρ_i²)/σ_1 refuses it, naming x1 + x2 − x3;
+// the same features with a real third direction of spread 0.01 are accepted.
+func TestWhitenLargeOffsetDependent(t *testing.T) {
+	m := 50
+	build := func(extra float64) *mat.Dense {
+		rng := model.NewRand(3)
+		x := mat.NewDense(3, m, nil)
+		for k := 0; k < m; k++ {
+			a, b, d := rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()
+			x.Set(0, k, 1e9+a)
+			x.Set(1, k, -3e9+b)
+			x.Set(2, k, x.At(0, k)+x.At(1, k)+extra*d)
+		}
+		return x
+	}
+	y := model.GaussianMatrix(1, m, 1, model.NewRand(4))
+	_, err := model.WhitenData(build(0), y, model.WhitenOptions{})
+	var de *model.DependentFeaturesError
+	require.True(t, errors.As(err, &de), "%v", err)
+	require.Equal(t, []string{"x1", "x2", "x3"}, de.Names)
+	for i, want := range []float64{1, 1, -1} {
+		require.InDelta(t, want, de.Coeffs[i], 1e-6)
+	}
+	require.Contains(t, err.Error(), "x1 + x2 − x3 ≈ constant")
+	w, err := model.WhitenData(build(0.01), y, model.WhitenOptions{})
+	require.NoError(t, err)
+	require.Equal(t, 3, w.Rank)
+	require.LessOrEqual(t, lxxResidual(w.X), w.TolXX)
+}
+
 // Fewer rows than features: rank ≤ m − 1. Default: an error saying so;
 // ReduceRank: m − 1 whitened directions that span every centred vector, so
 // Φ·X_w is the centred label itself and κ = 0.
@@ -365,8 +399,8 @@ func TestWhitenGasEthanol(t *testing.T) {
 	// Both routes are backward stable on Z; ‖Λ_yx‖ is a projection norm,
 	// whose relative error is bounded by the same ε·max(m,d_x)·cond as TolYX.
 	require.InEpsilon(t, want, w.LyxNorm, 2*float64(m)*linalg.MachEps/w.SigmaMin, "‖Λ_yx‖_F: QR %v vs SVD %v", want, w.LyxNorm)
-	t.Logf("gas-ethanol: m = %d, d_x = %d, σ_max/σ_min = %.3g, max|XXᵀ/m − I| = %.2g (tol %.2g), max|YXᵀ/m − Φ′| = %.2g (tol %.2g), ‖Λ_yx‖_F = %.6g (QR %.6g), κ = %.6g",
-		m, dx, 1/w.SigmaMin, w.ResidualXX, w.TolXX, w.ResidualYX, w.TolYX, w.LyxNorm, want, w.Kappa)
+	t.Logf("gas-ethanol: rank tolerance %.3g; m = %d, d_x = %d, σ_max/σ_min = %.3g, max|XXᵀ/m − I| = %.2g (tol %.2g), max|YXᵀ/m − Φ′| = %.2g (tol %.2g), ‖Λ_yx‖_F = %.6g (QR %.6g), κ = %.6g",
+		w.RankTol, m, dx, 1/w.SigmaMin, w.ResidualXX, w.TolXX, w.ResidualYX, w.TolYX, w.LyxNorm, want, w.Kappa)
 }
 
 // The fixture is the byte-exact file recorded in data/README.md.

@@ -83,6 +83,27 @@ func expectFailure(t *testing.T, what string, prop func(*rapid.T)) {
 	t.Logf("%s: failed as it should (%.2fs): %s", what, time.Since(start).Seconds(), lastLine(rep))
 }
 
+// expectFailureWith is expectFailure that also requires the failure to
+// be the property's own, for the stated reason: no panic, and mustContain
+// (the violated clause's message) in the report.
+func expectFailureWith(t *testing.T, what string, prop func(*rapid.T), mustContain string) {
+	t.Helper()
+	rapidtb.ReplayOnFailure(t)
+	start := time.Now()
+	rep := rapidtb.CheckWith(func(s rapidtb.Settings) rapidtb.Settings {
+		s.ShrinkTime = plantedShrinkTime
+		return s
+	}, strings.ReplaceAll(t.Name(), " ", "_"), prop)
+	if !rep.Failed {
+		t.Fatalf("%s: the property PASSED on a planted bug; it cannot see it", what)
+	}
+	text := rep.Text()
+	if rep.Panic != nil || !strings.Contains(text, mustContain) {
+		t.Fatalf("%s: failed, but not with %q (panic %v):\n%s", what, mustContain, rep.Panic, text)
+	}
+	t.Logf("%s: failed as it should, with %q (%.2fs)", what, mustContain, time.Since(start).Seconds())
+}
+
 // lastLine picks the most informative line of a recorded failure: the
 // first line mentioning "violated", else the last error line.
 func lastLine(rep rapidtb.Report) string {

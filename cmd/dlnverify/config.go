@@ -27,7 +27,7 @@ type trainConfig struct {
 	Eta     *etaSpec      `json:"eta"`              // step size, or "t1" (required)
 	Steps   *int          `json:"steps"`            // GD steps K ≥ 0 (required)
 	Epsilon *float64      `json:"epsilon,omitempty"`
-	Stride  *int          `json:"stride,omitempty"` // record every Stride-th iterate; default ⌈steps/200⌉
+	Stride  *int          `json:"stride,omitempty"` // record every Stride-th iterate; default 200–400 iterates spread over the steps run
 	Flow    *bool         `json:"flow,omitempty"`   // gradient flow (RK4) for time steps·η instead of GD
 	Dt      *float64      `json:"dt,omitempty"`     // RK4 step for flow; default η
 	Impl    *string       `json:"impl,omitempty"`   // GD implementation: "fast" (default) or "reference"
@@ -142,11 +142,19 @@ type trainSetup struct {
 	steps   int
 	epsilon float64
 	stride  int
+	points  int // model.RunConfig.Points when no stride is given
 	flow    bool
 	dt      float64
 	impl    model.Stepper
 	hyp     invariants.Theorem1 // Theorem 1's hypotheses measured at the start
+	// stability is the classical stability limit 2/λ_max(∇²L^N) at the
+	// start (model.Sharpness); NaN when it cannot be computed.
+	stability float64
 }
+
+// trainPoints is how many iterates train records without a stride: 200 to
+// 400 spread over the steps the run actually took (model.RunConfig.Points).
+const trainPoints = 200
 
 // maxTrainSteps bounds steps so that a typo cannot start a run of years.
 const maxTrainSteps = 1 << 40
@@ -194,8 +202,9 @@ func (cfg trainConfig) setup() (*trainSetup, error) {
 			return nil, fmt.Errorf("epsilon = %v must be finite and ≥ 0 (0 disables the stop rule)", s.epsilon)
 		}
 	}
-	s.stride = (s.steps + 199) / 200
+	s.points = trainPoints
 	if cfg.Stride != nil {
+		s.points = 0
 		s.stride = *cfg.Stride
 		if s.stride < 0 {
 			return nil, fmt.Errorf("stride = %d must be ≥ 0 (0 records the first and last iterate only)", s.stride)
@@ -234,6 +243,10 @@ func (cfg trainConfig) setup() (*trainSetup, error) {
 		return nil, fmt.Errorf("eta = %v must be a finite positive number", s.eta)
 	}
 	s.hyp = invariants.CheckTheorem1(net, phi, s.eta, 0)
+	s.stability = math.NaN()
+	if lam, err := model.Sharpness(net, phi); err == nil {
+		s.stability = 2 / lam // NaN stays NaN
+	}
 	if cfg.Dt != nil {
 		if !s.flow {
 			return nil, fmt.Errorf("dt applies to gradient flow only (set flow / --flow)")

@@ -81,7 +81,7 @@ func TestDataErrors(t *testing.T) {
 		want string
 		args []string
 	}{
-		{`"red" + "green" + "blue" ≈ constant`, []string{"train", "--data", dep, "--dims", "4,1", "--init", "gaussian", "--std", "1"}},
+		{`"red" + "green" + "blue" ≈ constant; drop a dependent feature (e.g. one dummy of a one-hot group) or reduce the rank (PCA whitening onto the principal subspace); --reduce-rank does the latter`, []string{"train", "--data", dep, "--dims", "4,1", "--init", "gaussian", "--std", "1"}},
 		{`line 3, column 2 ("b"): "five" is not a finite number`, []string{"train", "--data", bad, "--dims", "2,1"}},
 		{"3 examples for 4 features", []string{"bounds", "--data", few, "--N", "2", "--c", "0.1"}},
 		{"--phi and --data both define Φ", []string{"train", "--data", mixed, "--phi", "1,2", "--dims", "2,1"}},

@@ -121,7 +121,7 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 			row.Found = &f
 			row.Passed = !*control
 			if *outDir != "" {
-				if row.Config, err = writeCase(*outDir, s.Name, f.Case); err != nil {
+				if row.Config, err = writeCase(*outDir, s.Name, f.Case, *implName); err != nil {
 					return err
 				}
 			}
@@ -136,7 +136,7 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 		}
 		rep.Results = append(rep.Results, row)
 		if !*asJSON {
-			printFalsifyRow(stdout, row)
+			printFalsifyRow(stdout, row, impl.Name())
 		}
 	}
 	if *asJSON {
@@ -152,8 +152,15 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 				ok++
 			}
 		}
-		fmt.Fprintf(stdout, "\n%d of %d searches as expected; seed %d (replay: dlnverify falsify --seed %d --checks %d%s)\n",
-			ok, len(rep.Results), *seed, *seed, *checks, map[bool]string{true: " --control", false: ""}[*control])
+		replay := fmt.Sprintf("dlnverify falsify --seed %d --checks %d", *seed, *checks)
+		if fs.wasSet("searches") {
+			replay += " --searches " + *names
+		}
+		replay += " --impl " + *implName
+		if *control {
+			replay += " --control"
+		}
+		fmt.Fprintf(stdout, "\n%d of %d searches as expected; seed %d (replay: %s)\n", ok, len(rep.Results), *seed, replay)
 	}
 	if !rep.Passed {
 		return exitStatus(1)
@@ -161,7 +168,7 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func printFalsifyRow(w io.Writer, r falsifyRow) {
+func printFalsifyRow(w io.Writer, r falsifyRow, impl string) {
 	res := "as expected"
 	if !r.Passed {
 		res = "UNEXPECTED"
@@ -177,15 +184,17 @@ func printFalsifyRow(w io.Writer, r falsifyRow) {
 		fmt.Fprintf(w, "   %s\n", oneLine(r.Error))
 	}
 	if r.Config != "" {
-		fmt.Fprintf(w, "   replay: dlnverify train --config %s --plot %s\n", r.Config, strings.TrimSuffix(r.Config, ".train.json")+".png")
+		fmt.Fprintf(w, "   replay: dlnverify train --config %s --impl %s --plot %s\n", r.Config, impl, strings.TrimSuffix(r.Config, ".train.json")+".png")
 	}
 }
 
 // writeCase saves a shrunk case twice: the package's own JSON
 // (counterexamples.LoadCase reads it) and a `train --config` file with the
-// same Φ, layers, η, steps and ε, so that `dlnverify train` replays it. It
-// returns the train config's path.
-func writeCase(dir, name string, c counterexamples.Case) (string, error) {
+// same Φ, layers, η, steps, ε and GD implementation, so that `dlnverify
+// train` replays it with the arithmetic that showed the failure (a
+// certificate resting on an invariant subspace can depend on it: see the
+// counterexamples package doc). It returns the train config's path.
+func writeCase(dir, name string, c counterexamples.Case, impl string) (string, error) {
 	b, err := c.MarshalIndent()
 	if err != nil {
 		return "", err
@@ -194,7 +203,7 @@ func writeCase(dir, name string, c counterexamples.Case) (string, error) {
 		return "", fmt.Errorf("--out: %w", err)
 	}
 	steps, eps := c.Steps, c.Epsilon
-	cfg := trainConfig{Phi: c.Phi, Layers: c.Layers, Eta: &etaSpec{value: c.Eta}, Steps: &steps, Epsilon: &eps}
+	cfg := trainConfig{Phi: c.Phi, Layers: c.Layers, Eta: &etaSpec{value: c.Eta}, Steps: &steps, Epsilon: &eps, Impl: &impl}
 	tb, err := compactConfig(cfg)
 	if err != nil {
 		return "", fmt.Errorf("--out: encoding %s: %w", name, err)
@@ -212,7 +221,7 @@ func compactConfig(cfg trainConfig) ([]byte, error) {
 	fields := []struct {
 		name string
 		v    any
-	}{{"phi", cfg.Phi}, {"layers", cfg.Layers}, {"eta", cfg.Eta}, {"steps", cfg.Steps}, {"epsilon", cfg.Epsilon}}
+	}{{"phi", cfg.Phi}, {"layers", cfg.Layers}, {"eta", cfg.Eta}, {"steps", cfg.Steps}, {"epsilon", cfg.Epsilon}, {"impl", cfg.Impl}}
 	var b strings.Builder
 	b.WriteString("{\n")
 	for i, f := range fields {

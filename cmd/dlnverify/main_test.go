@@ -436,9 +436,9 @@ func TestTrainErrors(t *testing.T) {
 		{"--phi: row 0", []string{"--phi", "1,x;0,1"}},
 		{"--dims", []string{"--dims", "2,two,2"}},
 		{"--a", []string{"--a", "1;"}},
-		{"dims [2 2 2 2] give", []string{"--phi", "1,0,0;0,1,0"}},
+		{"the default --dims 2,2,2,2 gives d_N×d_0 = 2×2 but --phi is 2×3", []string{"--phi", "1,0,0;0,1,0"}},
 		{`unknown impl "turbo"`, []string{"--impl", "turbo"}},
-		{"no such file or directory", []string{"--steps", "1", "--plot", "/nonexistent-dir/x.png"}},
+		{"the directory /nonexistent-dir does not exist", []string{"--steps", "1", "--plot", "/nonexistent-dir/x.png"}},
 	}
 	for _, c := range flagCases {
 		requireUsageError(t, c.want, append([]string{"train", "--quiet"}, c.args...)...)

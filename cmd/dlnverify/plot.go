@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"image/color"
 	"io"
@@ -33,6 +34,34 @@ func plotFormat(path string) (string, error) {
 
 // writePlot draws two panels against steps: the loss on a log scale with
 // T1's guaranteed rate ℓ(0)(1 − ηc^{2(N−1)/N})^t, and the imbalance (D1).
+// checkPlotPath reports, before a run, whether path has a plot extension
+// and lies in an existing directory where a file can be created (it
+// creates and removes a temporary file there), so that a long run is not
+// started only to fail at the end.
+func checkPlotPath(path string) error {
+	if _, err := plotFormat(path); err != nil {
+		return err
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("--plot: %s is a directory", path)
+	}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("--plot %s: the directory %s does not exist", path, dir)
+	}
+	f, err := os.CreateTemp(dir, ".dlnverify-plot-check-*")
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("--plot %s: cannot create a file in %s: %v", path, dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
 func writePlot(path string, r trainResult) error {
 	format, err := plotFormat(path)
 	if err != nil {

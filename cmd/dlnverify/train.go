@@ -28,6 +28,29 @@ const (
 	defaultA   = "0.65,0.05;0,0.4"
 )
 
+// defaultAFor is the default --a for a given --phi: A = (1 − σ_min(Φ)/(2‖Φ‖_F))·Φ,
+// shaped like Φ, at deficiency margin c = σ_min(Φ) − ‖A − Φ‖_F = σ_min(Φ)/2
+// (D2; 0 for a singular Φ).
+func defaultAFor(phi [][]float64) [][]float64 {
+	m, err := model.DenseFromRows(phi)
+	if err != nil {
+		return phi
+	}
+	f := invariants.Frobenius(m)
+	scale := 1.0
+	if f > 0 {
+		scale = 1 - invariants.SigmaMin(m)/(2*f)
+	}
+	a := make([][]float64, len(phi))
+	for i, row := range phi {
+		a[i] = make([]float64, len(row))
+		for j, v := range row {
+			a[i][j] = scale * v
+		}
+	}
+	return a
+}
+
 // modelFlags define the start; they cannot be combined with --config.
 var modelFlags = []string{"phi", "data", "label", "reduce-rank", "unit-phi", "dims", "init", "a", "std", "seed", "insert", "imbalance"}
 
@@ -38,7 +61,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	data := addDataFlags(fs, true)
 	dimsS := fs.String("dims", "2,2,2,2", "widths d_0,…,d_N")
 	kind := fs.String("init", "balanced", "initialisation: balanced (Procedure 1), gaussian, identity")
-	aS := fs.String("a", "", "balanced: end-to-end matrix A for Procedure 1 as rows (default "+defaultA+" unless --std is set)")
+	aS := fs.String("a", "", "balanced: end-to-end matrix A for Procedure 1 as rows (default "+defaultA+" with the default --phi, (1 − σ_min(Φ)/(2‖Φ‖_F))·Φ with a given --phi; unless --std is set)")
 	std := fs.Float64("std", 0, "gaussian, or balanced without --a: entry standard deviation")
 	seed := fs.Uint64("seed", 1, "seed of the initialisation")
 	insert := fs.Bool("insert", false, "balanced: insert random orthogonal factors between layers")
@@ -48,7 +71,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	steps := fs.Int("steps", 200000, "GD steps K (with --flow: integrate for time K·η)")
 	epsilon := fs.Float64("epsilon", 0, "stop at the first iterate with loss ≤ epsilon (0: never)")
 	stride := new(optInt)
-	fs.Var(stride, "stride", "record every stride-th iterate (default ⌈steps/200⌉; 0: first and last only)")
+	fs.Var(stride, "stride", "record every stride-th iterate (default: 200–400 iterates spread over the steps actually run; 0: first and last only)")
 	flow := fs.Bool("flow", false, "gradient flow (RK4, model.Flow) instead of GD")
 	dt := fs.Float64("dt", 0, "RK4 step for --flow (default η)")
 	impl := fs.String("impl", defaultImpl, "GD implementation: "+strings.Join(stepperNames(), ", "))
@@ -59,7 +82,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *plotPath != "" {
-		if _, err := plotFormat(*plotPath); err != nil {
+		if err := checkPlotPath(*plotPath); err != nil {
 			return err
 		}
 	}
@@ -103,6 +126,22 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("--dims: %w", err)
 		}
+		// Shapes are checked here, in the flags' own words.
+		phiFlag := "--phi"
+		if withData {
+			phiFlag = "the Φ of --data"
+		} else if !fs.wasSet("phi") {
+			phiFlag = "the default --phi " + defaultPhi
+		}
+		dimsFlag := "--dims"
+		if !fs.wasSet("dims") {
+			dimsFlag = "the default --dims " + *dimsS
+		}
+		pr, pc := len(phi), len(phi[0])
+		if len(dims) >= 2 && (dims[0] != pc || dims[len(dims)-1] != pr) {
+			return fmt.Errorf("%s gives d_N×d_0 = %d×%d but %s is %d×%d (give --dims d_0,…,d_N with d_0 = %d, d_N = %d)",
+				dimsFlag, dims[len(dims)-1], dims[0], phiFlag, pr, pc, pc, pr)
+		}
 		in := &initSpec{Kind: *kind, Dims: dims, Seed: seed}
 		if fs.wasSet("std") {
 			in.Std = std
@@ -119,13 +158,17 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return fmt.Errorf("--a: %w", err)
 			}
-			in.A = a
-		case *kind == "balanced" && in.Std == nil:
-			if withData {
-				r, c := phiM.Dims()
-				return fmt.Errorf("--init balanced with --data needs --std (a Gaussian A for Procedure 1) or --a (the default A is 2×2, Φ is %d×%d)", r, c)
+			if len(a) != pr || len(a[0]) != pc {
+				return fmt.Errorf("--a is %d×%d but %s is %d×%d (A is the start's end-to-end matrix, shaped like Φ)", len(a), len(a[0]), phiFlag, pr, pc)
 			}
+			in.A = a
+		case *kind == "balanced" && in.Std == nil && withData:
+			r, c := phiM.Dims()
+			return fmt.Errorf("--init balanced with --data needs --std (a Gaussian A for Procedure 1) or --a (the default A is 2×2, Φ is %d×%d)", r, c)
+		case *kind == "balanced" && in.Std == nil && !fs.wasSet("phi"):
 			in.A, _ = parseMatrix(defaultA)
+		case *kind == "balanced" && in.Std == nil:
+			in.A = defaultAFor(phi)
 		}
 		if *kind == "identity" && !fs.wasSet("seed") {
 			in.Seed = nil
@@ -184,19 +227,23 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	out := s.result(res, time.Since(start))
 	out.Data = dataRep
+	// The report goes out first: a late plot error must not lose it.
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else {
+		out.print(stdout)
+	}
 	if *plotPath != "" {
 		if err := writePlot(*plotPath, out); err != nil {
 			return err
 		}
-	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
-	}
-	out.print(stdout)
-	if *plotPath != "" {
-		fmt.Fprintf(stdout, "plot written to %s\n", *plotPath)
+		if !*asJSON {
+			fmt.Fprintf(stdout, "plot written to %s\n", *plotPath)
+		}
 	}
 	return nil
 }
@@ -268,7 +315,7 @@ func (s *trainSetup) run(prog progress) (model.Result, error) {
 	defer prog.done()
 	every := max(1, s.steps/100)
 	cfg := model.RunConfig{
-		Eta: s.eta, MaxSteps: s.steps, Epsilon: s.epsilon, Continue: true, Stride: s.stride, Measure: invariants.Measure,
+		Eta: s.eta, MaxSteps: s.steps, Epsilon: s.epsilon, Continue: true, Stride: s.stride, Points: s.points, Measure: invariants.Measure,
 		Observe: func(t int, loss float64, _ *model.Net) bool {
 			if t > 0 && t%every == 0 {
 				prog.update(t, loss)
@@ -382,26 +429,30 @@ type theorem1JSON struct {
 
 // trainResult is the JSON result of train (docs/cli.md).
 type trainResult struct {
-	Method         string                 `json:"method"` // "gd" or "flow"
-	Impl           string                 `json:"impl,omitempty"`
-	N              int                    `json:"N"`
-	Dims           []int                  `json:"dims"`
-	Eta            report.Float           `json:"eta"`
-	EtaRule        string                 `json:"eta_rule"`           // "given" or "t1"
-	Dt             report.Float           `json:"dt,omitempty"`       // flow: the largest RK4 step
-	FlowTol        report.Float           `json:"flow_tol,omitempty"` // flow: model.FlowConfig.Tol
-	Steps          int                    `json:"steps"`
-	Epsilon        report.Float           `json:"epsilon"`
-	Status         model.Status           `json:"status"`
-	StepsRun       int                    `json:"steps_run"`
-	HitStep        int                    `json:"first_hit_step"` // first t with ℓ(t) ≤ ε; −1 if none
-	InitialLoss    report.Float           `json:"initial_loss"`
-	FinalLoss      report.Float           `json:"final_loss"`
-	FinalImbalance report.Float           `json:"final_imbalance"`
-	FinalMargin    report.Float           `json:"final_margin"`
-	FinalSigmaMin  report.Float           `json:"final_sigma_min"`
-	Guarantee      report.Float           `json:"t1_guarantee"` // T1/L1 bound at steps_run; null without a margin
-	GuaranteeMet   bool                   `json:"t1_guarantee_met"`
+	Method         string       `json:"method"` // "gd" or "flow"
+	Impl           string       `json:"impl,omitempty"`
+	N              int          `json:"N"`
+	Dims           []int        `json:"dims"`
+	Eta            report.Float `json:"eta"`
+	EtaRule        string       `json:"eta_rule"`           // "given" or "t1"
+	Dt             report.Float `json:"dt,omitempty"`       // flow: the largest RK4 step
+	FlowTol        report.Float `json:"flow_tol,omitempty"` // flow: model.FlowConfig.Tol
+	Steps          int          `json:"steps"`
+	Epsilon        report.Float `json:"epsilon"`
+	Status         model.Status `json:"status"`
+	StepsRun       int          `json:"steps_run"`
+	HitStep        int          `json:"first_hit_step"` // first t with ℓ(t) ≤ ε; −1 if none
+	InitialLoss    report.Float `json:"initial_loss"`
+	FinalLoss      report.Float `json:"final_loss"`
+	FinalImbalance report.Float `json:"final_imbalance"`
+	FinalMargin    report.Float `json:"final_margin"`
+	FinalSigmaMin  report.Float `json:"final_sigma_min"`
+	Guarantee      report.Float `json:"t1_guarantee"` // T1/L1 bound at steps_run; null without a margin
+	GuaranteeMet   bool         `json:"t1_guarantee_met"`
+	// StabilityLimit is 2/λ_max(∇²L^N) at the start (model.Sharpness):
+	// the classical limit for GD on the local quadratic; null when it
+	// cannot be computed (λ_max ≤ 0, or too many parameters).
+	StabilityLimit report.Float           `json:"stability_limit"`
 	Theorem1       theorem1JSON           `json:"theorem1"`
 	Seconds        float64                `json:"seconds"`
 	Trajectory     []trainRecord          `json:"trajectory"`
@@ -432,6 +483,7 @@ func (s *trainSetup) result(res model.Result, elapsed time.Duration) trainResult
 	var fin model.Record
 	invariants.Measure(s.net, s.phi, &fin)
 	out.FinalImbalance, out.FinalMargin, out.FinalSigmaMin = report.Float(fin.Imbalance), report.Float(fin.Margin), report.Float(fin.SigmaMin)
+	out.StabilityLimit = report.Float(s.stability)
 	g := guarantee(res.InitialLoss, h, res.Steps)
 	out.Guarantee = report.Float(g)
 	out.GuaranteeMet = res.FinalLoss <= g
@@ -476,6 +528,9 @@ func (r trainResult) print(w io.Writer) {
 	fmt.Fprintf(w, "  margin     c = %-12.6g > 0        %s\n", float64(h.C), yesNo(h.C > 0))
 	fmt.Fprintf(w, "  imbalance  δ = %-12.6g ≤ δ* = %s\n", float64(h.Delta), boundCheck(float64(h.Delta), float64(h.DeltaBound)))
 	fmt.Fprintf(w, "  step       η = %-12.6g ≤ η* = %s\n", float64(h.Eta), boundCheck(float64(h.Eta), float64(h.EtaBound)))
+	if lim := float64(r.StabilityLimit); !math.IsNaN(lim) {
+		fmt.Fprintf(w, "             η < 2/λ_max(∇²L) = %-9.6g %s (classical stability limit at the start, not part of Theorem 1)\n", lim, yesNo(float64(h.Eta) < lim))
+	}
 	fmt.Fprintf(w, "  widths min(d_1..d_{N−1}) ≥ min(d_0, d_N)  %s\n", yesNo(h.WidthsOK))
 	fmt.Fprintf(w, "  hypotheses hold: %s", yesNo(h.Holds))
 	if !math.IsNaN(float64(h.Rate)) {

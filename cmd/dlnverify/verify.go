@@ -44,9 +44,13 @@ type verifyRow struct {
 	Valid      int          `json:"valid"`
 	MinValid   int          `json:"min_valid"`
 	WorstSlack report.Float `json:"worst_slack"` // "+Inf" when no inequality was recorded
-	Passed     bool         `json:"passed"`
-	Failure    string       `json:"failure,omitempty"`
-	Seconds    float64      `json:"seconds"`
+	// SlackUnit says what worst_slack measures: "relative" (deterministic
+	// rows: (bound − observed)/bound) or "probability" (Monte Carlo rows:
+	// confidence bound − claimed probability).
+	SlackUnit string  `json:"slack_unit"`
+	Passed    bool    `json:"passed"`
+	Failure   string  `json:"failure,omitempty"`
+	Seconds   float64 `json:"seconds"`
 }
 
 // verifyReport is the JSON report of verify.
@@ -180,9 +184,11 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 			Kind: p.Kind.String(), Domain: p.Domain,
 			Tried: o.Tried, Valid: o.Valid, MinValid: o.MinValid, WorstSlack: report.Float(o.WorstSlack), Passed: o.Passed,
 			Failure: o.Failure, Seconds: o.Elapsed.Seconds()}
+		row.SlackUnit = "relative"
 		if p.Kind == proofs.MonteCarlo {
 			a := proofs.ProbAlpha()
 			row.Alpha = &a
+			row.SlackUnit = "probability"
 		}
 		rows[i] = &row
 		if !row.Passed {
@@ -469,6 +475,9 @@ func (t *tableWriter) row(r verifyRow) {
 	slack := "—"
 	if ws := float64(r.WorstSlack); !math.IsInf(ws, 1) {
 		slack = fmt.Sprintf("%.3g", ws)
+		if r.SlackUnit == "probability" {
+			slack += " p"
+		}
 	}
 	alpha := "—"
 	if r.Alpha != nil {
@@ -493,8 +502,9 @@ func (t *tableWriter) row(r verifyRow) {
 func (t *tableWriter) legend(elsewhere []elsewhere) {
 	fmt.Fprintln(t.w, "\nS: CLAIMS.md status of the claim (V read in the paper, S secondary source, R reconstructed, U unknown detail).")
 	fmt.Fprintln(t.w, "tried/valid: rapid cases drawn / cases that met the claim's hypotheses (a row needs its minimum of valid ones).")
-	fmt.Fprintln(t.w, "slack: the smallest (bound − observed) over the row's checked inequalities, each divided by its bound's scale")
-	fmt.Fprintln(t.w, "  (a relative margin, ≥ 0 when every inequality holds; each property's doc names its scale); — none recorded.")
+	fmt.Fprintln(t.w, "slack (≥ 0 when every checked inequality holds; — none recorded): deterministic rows, the smallest relative margin")
+	fmt.Fprintln(t.w, "  (bound − observed)/bound (F1, G2: the margin to the required order / ratio band, also relative);")
+	fmt.Fprintln(t.w, "  Monte Carlo rows, marked p, the smallest confidence bound − claimed probability, in probability units.")
 	fmt.Fprintln(t.w, "α: Monte Carlo rows only: one-sided Clopper–Pearson error of each assertion (confidence 1 − α); — deterministic.")
 	for _, e := range elsewhere {
 		fmt.Fprintf(t.w, "%s: not run by verify (%s): %s\n", e.ID, e.What, e.Command)

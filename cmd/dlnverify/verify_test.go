@@ -167,7 +167,7 @@ func TestVerifyTableSaysHowSure(t *testing.T) {
 	}
 	text := out.String()
 	for _, want := range []string{"  S  ", "domain: N 2..6", "S: CLAIMS.md status", "α: Monte Carlo rows only",
-		"slack: the smallest (bound − observed)", "(the sheet's U alternative, the stronger claim)"} {
+		"slack (≥ 0 when every checked inequality holds", " p  ", "(the sheet's U alternative, the stronger claim)"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("table lacks %q:\n%s", want, text)
 		}
@@ -193,6 +193,7 @@ func TestVerifyTableSaysHowSure(t *testing.T) {
 		Results []struct {
 			ID, Kind, Domain string
 			Status           string   `json:"sheet_status"`
+			SlackUnit        string   `json:"slack_unit"`
 			Alpha            *float64 `json:"alpha"`
 		} `json:"results"`
 	}
@@ -200,7 +201,7 @@ func TestVerifyTableSaysHowSure(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range rep.Results {
-		if r.Status == "" || (r.Kind == "monte-carlo") != (r.Alpha != nil) || (r.ID == "L3" && r.Domain == "") {
+		if r.Status == "" || (r.Kind == "monte-carlo") != (r.Alpha != nil) || (r.Kind == "monte-carlo") != (r.SlackUnit == "probability") || (r.ID == "L3" && r.Domain == "") {
 			t.Errorf("JSON row %+v: want a status, α exactly on monte-carlo rows, and L3's domain", r)
 		}
 	}

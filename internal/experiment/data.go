@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -42,7 +43,7 @@ type DataReport struct {
 	XCentred      bool         `json:"x_centred"`      // always true
 	YCentred      bool         `json:"y_centred"`      // always true
 	ReduceRank    bool         `json:"reduce_rank"`    // PCA onto the principal subspace allowed
-	RankTol       report.Float `json:"rank_tolerance"` // max(m, d_x)·ε relative to σ_max of the centred, scaled data
+	RankTol       report.Float `json:"rank_tolerance"` // max(max(m, d_x)·ε, 2ε√(m·Σρ_i²)/σ_max), relative to σ_max of the centred, scaled data
 	SigmaRatio    report.Float `json:"sigma_min_over_max"`
 	UnitPhi       bool         `json:"phi_scaled_to_unit"` // labels scaled so ‖Φ‖_F = 1
 	LyxNorm       report.Float `json:"lyx_frobenius"`      // ‖Λ_yx‖_F before label scaling
@@ -84,6 +85,13 @@ func LoadTarget(spec DataSpec) (DataTarget, error) {
 		return DataTarget{}, fmt.Errorf("%s: %w", spec.Path, err)
 	}
 	w, err := model.WhitenData(d.X, d.Y, model.WhitenOptions{ReduceRank: spec.ReduceRank, UnitPhi: spec.UnitPhi, Names: names})
+	if de := (*model.DependentFeaturesError)(nil); errors.As(err, &de) && !spec.ReduceRank {
+		hint := "--reduce-rank does the latter"
+		if de.Constant {
+			hint = "--reduce-rank drops it"
+		}
+		return DataTarget{}, fmt.Errorf("%s: %w; %s", spec.Path, err, hint)
+	}
 	if err != nil {
 		return DataTarget{}, fmt.Errorf("%s: %w", spec.Path, err)
 	}
@@ -120,7 +128,7 @@ func contains(list []string, s string) bool {
 func (r DataReport) Print(w io.Writer) {
 	fmt.Fprintf(w, "data %s: m = %d examples, d_x = %d features, label %s\n", r.File, r.Examples, r.Features, strings.Join(quoteAll(r.Labels), ", "))
 	fmt.Fprintf(w, "  X and Y centred (zero mean over examples); features scaled to unit RMS and whitened by SVD: rank %d of %d", r.Rank, r.Features)
-	fmt.Fprintf(w, " (σ_min/σ_max = %.3g > tolerance max(m,d_x)·ε = %.3g)", r.SigmaRatio, r.RankTol)
+	fmt.Fprintf(w, " (σ_min/σ_max = %.3g > rank tolerance %.3g)", r.SigmaRatio, r.RankTol)
 	if r.Rank < r.Features {
 		fmt.Fprintf(w, "; --reduce-rank: PCA onto the %d principal directions, d_0 = %d", r.Rank, r.Rank)
 	}
