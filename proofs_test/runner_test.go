@@ -68,7 +68,9 @@ func logStats(t *testing.T, p Property, st *Stats, el time.Duration) {
 const plantedShrinkTime = 3 * time.Second
 
 // expectFailure runs prop through the recording TB and fails the test
-// unless rapid reported a failure (a vacuous run does not count as one).
+// unless rapid reported a failure of one of the property's assertions (a
+// message with "violated"; a vacuous run or a panic does not count).
+// expectFailureWith also names the clause.
 func expectFailure(t *testing.T, what string, prop func(*rapid.T)) {
 	t.Helper()
 	rapidtb.ReplayOnFailure(t)
@@ -79,6 +81,11 @@ func expectFailure(t *testing.T, what string, prop func(*rapid.T)) {
 	}, strings.ReplaceAll(t.Name(), " ", "_"), prop)
 	if !rep.Failed {
 		t.Fatalf("%s: the property PASSED on a planted bug; it cannot see it", what)
+	}
+	// A panic never counts, and the failure must be one of the property's
+	// own assertions ("… violated …"), not a setup error.
+	if text := rep.Text(); rep.Panic != nil || !strings.Contains(text, "violated") {
+		t.Fatalf("%s: failed, but not by a violated clause (panic %v):\n%s", what, rep.Panic, text)
 	}
 	t.Logf("%s: failed as it should (%.2fs): %s", what, time.Since(start).Seconds(), lastLine(rep))
 }
