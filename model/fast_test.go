@@ -105,11 +105,7 @@ func runDiff(ref, cand model.Stepper, c diffCase) (diffStats, error) {
 	}
 	y, x0 := x.Clone(), x.Clone()
 	N := len(c.dims) - 1
-	dmax := 0
-	for _, d := range c.dims {
-		dmax = max(dmax, d)
-	}
-	gamma := float64(N*dmax+2) * linalg.UnitRoundoff / (1 - float64(N*dmax+2)*linalg.UnitRoundoff) / linalg.UnitRoundoff
+	gamma := selfcheck.ChainGamma(c.dims) // γ_{N·d_max+2}/u, one home with the verify self-check
 	_, m0 := paramNorm(x)
 	l0, err := model.Loss(x, phi)
 	if err != nil {
