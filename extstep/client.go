@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/dlnverify/dlnverify/internal/linalg"
+	"github.com/dlnverify/dlnverify/internal/report"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -229,7 +230,7 @@ func (p *Peer) handshake() error {
 		if err != nil {
 			return p.fail(0, 0, err)
 		}
-		return p.fail(0, 0, fmt.Errorf("peer refused: %s", oneLine(msg)))
+		return p.fail(0, 0, fmt.Errorf("peer refused: %s", report.OneLine(msg)))
 	}
 	if h.kind != KindHelloReply {
 		return p.fail(0, 0, fmt.Errorf("%w: frame kind %d, want %d (hello reply)", errMalformed, h.kind, KindHelloReply))
@@ -342,7 +343,7 @@ func (p *Peer) fail(step int, id uint64, err error) error {
 			msg += " in the middle of a frame"
 		}
 	}
-	pe := &PeerError{Cmd: p.cmdline, Name: p.name, Step: step, Request: id, Msg: oneLine(msg)}
+	pe := &PeerError{Cmd: p.cmdline, Name: p.name, Step: step, Request: id, Msg: report.OneLine(msg)}
 	p.fatal = pe
 	p.streams = nil
 	p.kill()
@@ -355,8 +356,6 @@ func exitText(err error) string {
 	}
 	return err.Error()
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func (p *Peer) send() error {
 	if err := p.in.SetWriteDeadline(time.Now().Add(p.timeout)); err != nil {
@@ -486,7 +485,7 @@ func (p *Peer) request(sp *spec, dims []int, eta float64, k int) error {
 			return p.fail(step, id, err)
 		}
 		// sp stays invalid: the next Step starts over with single steps
-		return fmt.Errorf("%s: step %d: peer error: %s", p.Name(), step, oneLine(msg))
+		return fmt.Errorf("%s: step %d: peer error: %s", p.Name(), step, report.OneLine(msg))
 	}
 	if h.kind != KindStepReply {
 		return p.fail(step, id, fmt.Errorf("%w: frame kind %d, want %d (step reply)", errMalformed, h.kind, KindStepReply))

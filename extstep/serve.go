@@ -9,6 +9,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dlnverify/dlnverify/internal/report"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -124,7 +125,7 @@ func serveStep(impl model.Stepper, r io.Reader, buf, out []byte, id uint64) ([]b
 }
 
 func errorFrame(out []byte, id uint64, err error) []byte {
-	msg := oneLine(err.Error())
+	msg := report.OneLine(err.Error())
 	out = putHeader(out, KindError, id)
 	out = le.AppendUint32(out, uint32(len(msg)))
 	return append(out, msg...)

@@ -390,7 +390,7 @@ func (b *Batch) Step(loss []float64) error {
 // diverged is Run's divergence rule for lane: l non-finite or beyond the
 // lane's limit.
 func (b *Batch) diverged(lane int, l float64) bool {
-	return math.IsNaN(l) || math.IsInf(l, 0) || l > b.limit[lane]
+	return divergedRule(l, b.limit[lane])
 }
 
 // stopRules runs after the forward pass: every active lane whose ℓ(t) meets
@@ -405,7 +405,7 @@ func (b *Batch) stopRules() {
 		switch {
 		case b.diverged(q, l):
 			st = LaneDiverged
-		case b.eps[q] > 0 && l <= b.eps[q]:
+		case hitRule(l, b.eps[q]):
 			st = LaneConverged
 		}
 		if st != LaneActive {

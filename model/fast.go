@@ -362,9 +362,15 @@ func (ws *fastWS) stepThinOutput(ph blas64.General, eta float64) (float64, error
 			break
 		}
 		next := shaped(ws.carry[j%2], r, d[j])
-		if r == 1 {
+		if r == 1 && haveAVX2FMA && d[j-1] >= fastVecMin {
 			// One pass over W_j's rows does both: R_{j+1}[i] = W_j[i,:]·R_j
-			// with the old row, then W_j[i,:] −= η A_j[i] R_j.
+			// with the old row, then W_j[i,:] −= η A_j[i] R_j, rounded as
+			// the axpy path it replaces (fl(w + fl(−η A_j[i])·R_j), FMA).
+			// Narrower rows keep the tiny-product path, whose rounding of
+			// −η(A_j[i]R_j[c]) equals Reference's: a start symmetric
+			// under swapping layers (1×1 layers W_1 = W_2) stays exactly
+			// symmetric (TestFastKeepsLayerSwapSymmetry), as
+			// counterexamples' saved cases rely on.
 			rowsDotAxpy(-eta, left(j).Data, rj.Data[:d[j-1]], wj.Data, wj.Stride, next.Data[:d[j]])
 			rj = next
 			continue

@@ -105,11 +105,7 @@ func runDiff(ref, cand model.Stepper, c diffCase) (diffStats, error) {
 	}
 	y, x0 := x.Clone(), x.Clone()
 	N := len(c.dims) - 1
-	dmax := 0
-	for _, d := range c.dims {
-		dmax = max(dmax, d)
-	}
-	gamma := float64(N*dmax+2) * linalg.UnitRoundoff / (1 - float64(N*dmax+2)*linalg.UnitRoundoff) / linalg.UnitRoundoff
+	gamma := selfcheck.ChainGamma(c.dims) // γ_{N·d_max+2}/u, one home with the verify self-check
 	_, m0 := paramNorm(x)
 	l0, err := model.Loss(x, phi)
 	if err != nil {
@@ -375,4 +371,46 @@ func TestFastPlan(t *testing.T) {
 	require.Equal(t, model.OrderThinInput, o)
 	_, _, _, err = model.FastPlan([]int{3})
 	require.Error(t, err)
+}
+
+// TestFastKeepsLayerSwapSymmetry: from W_1 = W_2 = [1], Φ = [−1] (a saddle
+// start symmetric under swapping the layers) Reference, Fast and a Batch
+// lane keep W_1 = W_2 bit for bit, so GD stays on the symmetric line and
+// never reaches Φ (the loss floor ½ of counterexamples' saved drop-margin
+// case). A kernel that rounds −η·A_j[i]·R_j[c] in another association for
+// one layer than for the other breaks the symmetry by an ulp, which the
+// saddle then amplifies until GD converges to Φ.
+func TestFastKeepsLayerSwapSymmetry(t *testing.T) {
+	start := func() *model.Net {
+		n, err := model.NewNetFromRows([][][]float64{{{1}}, {{1}}})
+		require.NoError(t, err)
+		return n
+	}
+	phi := mat.NewDense(1, 1, []float64{-1})
+	b, err := model.NewBatch([]int{1, 1, 1}, 1)
+	require.NoError(t, err)
+	require.NoError(t, b.Set(0, start(), phi, 0.05))
+	loss := make([]float64, 1)
+	for _, st := range []model.Stepper{model.Reference{}, model.NewFast(), nil} {
+		n := start()
+		for s := 0; s < 2000; s++ {
+			if st == nil {
+				require.NoError(t, b.Step(loss))
+				continue
+			}
+			_, err := st.Step(n, phi, 0.05)
+			require.NoError(t, err)
+		}
+		name := "batch"
+		if st == nil {
+			require.NoError(t, b.Get(0, n))
+		} else {
+			name = st.Name()
+		}
+		w1, w2 := n.Layer(1).At(0, 0), n.Layer(2).At(0, 0)
+		require.Equal(t, math.Float64bits(w1), math.Float64bits(w2), "%s: W_1 = %v, W_2 = %v", name, w1, w2)
+		l, err := model.Loss(n, phi)
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, l, 0.5, "%s", name)
+	}
 }

@@ -100,6 +100,14 @@ type RunConfig struct {
 // relative to a tiny ℓ(0)), is not a slow transient.
 func DivergenceLimit(l0 float64) float64 { return 1e12 * math.Max(l0, 1) }
 
+// divergedRule is the divergence rule: ℓ non-finite or above limit. Run,
+// RunFlow and Batch all apply it through this function.
+func divergedRule(l, limit float64) bool { return math.IsNaN(l) || math.IsInf(l, 0) || l > limit }
+
+// hitRule is the ε rule: ℓ ≤ ε, with ε = 0 disabling it. Run, RunFlow and
+// Batch all apply it through this function.
+func hitRule(l, eps float64) bool { return eps > 0 && l <= eps }
+
 // Result is the outcome of Run and RunFlow.
 type Result struct {
 	Status Status
@@ -177,9 +185,9 @@ func (lp *loop) visit(t int, l float64, n *Net) bool {
 	cfg := &lp.cfg
 	st := Status("")
 	switch {
-	case math.IsNaN(l) || math.IsInf(l, 0) || l > lp.limit:
+	case divergedRule(l, lp.limit):
 		st = StatusDiverged
-	case cfg.Epsilon > 0 && l <= cfg.Epsilon:
+	case hitRule(l, cfg.Epsilon):
 		if lp.res.HitStep < 0 {
 			lp.res.HitStep = t
 		}

@@ -344,3 +344,19 @@ func TestRunPointsFollowStepsRun(t *testing.T) {
 	_, err := model.Run(model.Reference{}, scalarNet(t, 1), scalarPhi(0), model.RunConfig{Eta: 0.1, MaxSteps: 3, Stride: 2, Points: 5})
 	require.Error(t, err)
 }
+
+// BenchmarkRun is the run loop's cost per GD step with Fast (b.N steps in
+// one run; compare with BenchmarkStep of the same shape for the loop's
+// overhead). It must report 0 allocs/op.
+func BenchmarkRun(b *testing.B) {
+	n, err := model.Gaussian([]int{2, 2, 2, 2}, 0.5, model.NewRand(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	phi := model.GaussianMatrix(2, 2, 1, model.NewRand(2))
+	f := model.NewFast()
+	_, _ = f.Step(n.Clone(), phi, 1e-3) // the workspace
+	b.ReportAllocs()
+	b.ResetTimer()
+	_, _ = model.Run(f, n, phi, model.RunConfig{Eta: 1e-3, MaxSteps: b.N, Epsilon: 1e-30})
+}

@@ -16,6 +16,11 @@ import (
 // dependent, so the data cannot be whitened to Λ_xx = I_{d_x}.
 var ErrSingularCovariance = errors.New("model: the input features are linearly dependent after centring, so the data cannot be whitened")
 
+// ErrWhiteningInaccurate is returned by WhitenData when a whitening residual
+// exceeds its derived tolerance (a bug or a numerical breakdown, never a
+// property of the data).
+var ErrWhiteningInaccurate = errors.New("model: whitening residuals exceed their tolerances")
+
 // WhitenOptions tune WhitenData. The zero value is the default: refuse
 // rank-deficient data, report Φ = Λ_yx unscaled.
 type WhitenOptions struct {
@@ -302,7 +307,7 @@ func WhitenData(xRaw, yRaw mat.Matrix, opt WhitenOptions) (Whitened, error) {
 	}
 	w.TolYX = 4 * float64(max(m, dx)) * (1 + math.Sqrt(float64(dx))) * linalg.MachEps * (sv[0] / sv[r-1]) * yRMS
 	if !(w.ResidualXX <= w.TolXX) || !(w.ResidualYX <= w.TolYX) {
-		return Whitened{}, fmt.Errorf("model: whitening residuals max|XXᵀ/m − I| = %.3g (tolerance %.3g), max|YXᵀ/m − Φ′| = %.3g (tolerance %.3g) exceed their bounds", w.ResidualXX, w.TolXX, w.ResidualYX, w.TolYX)
+		return Whitened{}, fmt.Errorf("%w: max|XXᵀ/m − I| = %.3g (tolerance %.3g), max|YXᵀ/m − Φ′| = %.3g (tolerance %.3g)", ErrWhiteningInaccurate, w.ResidualXX, w.TolXX, w.ResidualYX, w.TolYX)
 	}
 	return w, nil
 }

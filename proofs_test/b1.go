@@ -19,7 +19,16 @@ var _ = Register(Property{ID: "B1", Name: "BalancedLayersArePowers", Status: "V"
 
 // b1Options are B1's knobs; the planted-bug test breaks an exponent.
 type b1Options struct {
-	leftExp func(N, j int) float64 // exponent of [WWᵀ] matching W_{j:N}W_{j:N}ᵀ: (N−j+1)/N
+	leftExp  func(N, j int) float64 // exponent of [WWᵀ] matching W_{j:N}W_{j:N}ᵀ: (N−j+1)/N
+	rightExp func(N, j int) float64 // exponent of [WᵀW] matching W_{1:j}ᵀW_{1:j}: j/N
+	rootExp  func(N int) float64    // the root in (a): 1/N
+}
+
+// b1Claimed are B1's exponents as stated.
+var b1Claimed = b1Options{
+	leftExp:  func(N, j int) float64 { return float64(N-j+1) / float64(N) },
+	rightExp: func(N, j int) float64 { return float64(j) / float64(N) },
+	rootExp:  func(N int) float64 { return 1 / float64(N) },
 }
 
 // B1BalancedLayersArePowers checks B1 on 0-balanced starts.
@@ -31,9 +40,10 @@ type b1Options struct {
 // Checks, with W = W_{1:N}, σ_i its singular values, r = min(d_0, d_N):
 // (a) for every j the top r singular values of W_j are σ_i^{1/N} and the
 // rest are ≈ 0; (b) W_{j:N}W_{j:N}ᵀ = [WWᵀ]^{(N−j+1)/N}; (c) W_{1:j}ᵀW_{1:j}
-// = [WᵀW]^{j/N}; all within FracPowTol-derived bounds.
+// = [WᵀW]^{j/N}; (a) within RootTol, (b) and (c) within FracPowTol-derived
+// bounds.
 func B1BalancedLayersArePowers(impl model.Stepper, st *Stats) func(*rapid.T) {
-	return b1Powers(st, b1Options{leftExp: func(N, j int) float64 { return float64(N-j+1) / float64(N) }})
+	return b1Powers(st, b1Claimed)
 }
 
 func b1Powers(st *Stats, o b1Options) func(*rapid.T) {
@@ -57,16 +67,17 @@ func b1Powers(st *Stats, o b1Options) func(*rapid.T) {
 		sv := invariants.SingularValues(w)
 		lmax, lminPos := gramSpectrum(sv, d)
 		r := len(sv)
+		M, _ := productScale(n)
 		for j := 1; j <= N; j++ {
 			svj := invariants.SingularValues(n.Layer(j))
 			for i, s := range svj {
-				want := 0.0
+				want, sig := 0.0, -1.0
 				if i < r {
-					want = math.Pow(sv[i], 1/float64(N))
+					want, sig = math.Pow(sv[i], o.rootExp(N)), sv[i]
 				}
-				tol := math.Sqrt(FracPowTol(lmax, lminPos, 1/float64(N), d)) + MeasureTol(math.Pow(lmax, 0.5/float64(N)), d, N)
+				tol := RootTol(sig, svj[0], M, d, N)
 				if !(math.Abs(s-want) <= tol) {
-					t.Fatalf("B1 violated: σ_%d(W_%d) = %.12g, σ_%d(W)^{1/N} = %.12g (tol %.3g)", i+1, j, s, i+1, want, tol)
+					t.Fatalf("B1 (a) violated: σ_%d(W_%d) = %.12g, σ_%d(W)^{1/N} = %.12g (tol %.3g)", i+1, j, s, i+1, want, tol)
 				}
 			}
 		}
@@ -85,12 +96,12 @@ func b1Powers(st *Stats, o b1Options) func(*rapid.T) {
 			tol := FracPowTol(lmax, lminPos, p, d) + MeasureTol(math.Pow(lmax, p), d, N)
 			got.Sub(&got, want)
 			if a := mat.Norm(&got, 2); !(a <= tol) {
-				t.Fatalf("B1 violated: ‖W_{%d:N}W_{%d:N}ᵀ − [WWᵀ]^{%.4g}‖_F = %.3g (tol %.3g; dims %v)", j, j, p, a, tol, []int{dy, dx})
+				t.Fatalf("B1 (b) violated: ‖W_{%d:N}W_{%d:N}ᵀ − [WWᵀ]^{%.4g}‖_F = %.3g (tol %.3g; dims %v)", j, j, p, a, tol, []int{dy, dx})
 			}
 			right, _ := n.Partial(1, j)
 			var got2 mat.Dense
 			got2.Mul(right.T(), right)
-			q := float64(j) / float64(N)
+			q := o.rightExp(N, j)
 			want2, err := invariants.SymPow(&wtw, q)
 			if err != nil {
 				t.Fatalf("SymPow: %v", err)
@@ -98,7 +109,7 @@ func b1Powers(st *Stats, o b1Options) func(*rapid.T) {
 			tol2 := FracPowTol(lmax, lminPos, q, d) + MeasureTol(math.Pow(lmax, q), d, N)
 			got2.Sub(&got2, want2)
 			if a := mat.Norm(&got2, 2); !(a <= tol2) {
-				t.Fatalf("B1 violated: ‖W_{1:%d}ᵀW_{1:%d} − [WᵀW]^{%.4g}‖_F = %.3g (tol %.3g)", j, j, q, a, tol2)
+				t.Fatalf("B1 (c) violated: ‖W_{1:%d}ᵀW_{1:%d} − [WᵀW]^{%.4g}‖_F = %.3g (tol %.3g)", j, j, q, a, tol2)
 			}
 		}
 	}

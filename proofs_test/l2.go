@@ -78,6 +78,16 @@ func l2Invariants(impl model.Stepper, st *Stats, K int) func(*rapid.T) {
 			}
 		}
 		st.Add("steps", float64(K))
+		// K·rate: the e-folds of loss decay L1's rate guarantees over the
+		// run. Cases below one e-fold check "at every t" near t = 0 only;
+		// they are counted apart and are not the evidence for it (that is
+		// TestT1_FullHorizonFast, K·rate ≥ ln 10 in every case).
+		if kr := float64(K) * invariants.Rate(cs.Eta, cs.Hyp.C, cs.N); kr >= 1 {
+			st.Add("cases with K·rate ≥ 1", 1)
+		} else {
+			st.Add("cases with K·rate < 1 (near t = 0 only)", 1)
+		}
+		st.Max("max K·rate", float64(K)*invariants.Rate(cs.Eta, cs.Hyp.C, cs.N))
 		st.Add("seconds", time.Since(start).Seconds())
 		st.Slack(worst)
 	}

@@ -136,3 +136,17 @@ func TestMeta_ClaimsTableListsEveryProperty(t *testing.T) {
 		t.Fatalf("parsed %d table rows for %d registered claims", len(rows), len(kinds))
 	}
 }
+
+// Every clause the full-horizon monitor asserts has a planted bug aimed at
+// it (run by TestT1_FullHorizonFast_CatchesPlantedBug, which asserts the
+// failure names that clause).
+func TestMeta_EveryT1ClauseHasACompanion(t *testing.T) {
+	for _, c := range t1Clauses {
+		if b, ok := t1ClauseBugs[c]; !ok || b.what == "" {
+			t.Errorf("t1Monitor clause %q has no planted-bug companion in t1ClauseBugs", c)
+		}
+	}
+	if len(t1ClauseBugs) != len(t1Clauses) {
+		t.Errorf("t1ClauseBugs has %d entries for %d clauses", len(t1ClauseBugs), len(t1Clauses))
+	}
+}

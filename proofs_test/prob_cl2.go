@@ -69,6 +69,13 @@ func probCL2Check(cfg probCL2Config) func(model.Stepper, *Stats) func(*rapid.T) 
 				t.Fatalf("stat: %v", err)
 			}
 			st.Slack(v.Slack(true))
+			// The empirical constant: with x = factor·s⁴d_max³/δ², the bound
+			// 1 − Kx matches the estimate at K = (1 − k/n)/x, and any
+			// K < (1 − upper confidence bound)/x is refuted at 1 − α. The
+			// largest of each over the cases is reported beside the sheet's 10.
+			x := factor * math.Pow(s, 4) * float64(dMax*dMax*dMax) / (delta * delta)
+			st.Max("K needed (estimate)", (1-v.Estimate)/x)
+			st.Max("K refuted below (1−α)", (1-v.Bound)/x)
 			st.batch(probCase{Label: fmt.Sprintf("N=%d dims=%s s=%.3g δ=%.3g (largest imbalance seen %.3gδ)", N, probFmtDims(c.Dims), s, delta, worst/delta), AtLeast: true, Verdict: v})
 			t.Logf("CL2 estimate: %v; largest imbalance seen %.4g", v, worst)
 			if v.Refuted {

@@ -224,10 +224,10 @@ func probT2GDCheck(cfg probT2GDConfig) func(model.Stepper, *Stats) func(*rapid.T
 				t.Fatalf("%s: %v", impl.Name(), err)
 			}
 			tol := t2LossTol(TiersFor(impl).U, phiNorm, d0)
-			rate1 := eta * math.Pow(cm, 2*(nf-1)/nf)
-			rate2 := eta * math.Pow(phiNorm/2, 2*(nf-1)/nf)
-			prev, env1 := l0, l0
-			t2, env2 := -1, 0.0
+			// No envelope is asserted: at this η (≥ 10¹⁶ × T2's) the paper
+			// claims no rate; t₂ (ℓ ≤ ‖Φ‖²/8, where the proof's second phase
+			// would begin) is only logged.
+			prev, t2 := l0, -1
 			if tr := res.Trajectory; len(tr) == 0 || tr[0].Step != 0 || math.Abs(tr[0].Loss-l0) > tol {
 				t.Fatalf("%s: the run's ℓ(0) does not match the start's loss %.17g", impl.Name(), l0)
 			}
@@ -239,20 +239,11 @@ func probT2GDCheck(cfg probT2GDConfig) func(model.Stepper, *Stats) func(*rapid.T
 				if math.IsNaN(l) || math.IsInf(l, 0) {
 					t.Fatalf("%s: step %d: loss %v", impl.Name(), rec.Step, l)
 				}
-				env1 *= 1 - rate1
 				if l > prev+tol {
 					t.Fatalf("%s: loss increased at step %d: %.17g → %.17g", impl.Name(), rec.Step, prev, l)
 				}
-				if l > env1+tol {
-					t.Fatalf("%s: ℓ(%d) = %.6g above Theorem 1's envelope ℓ(0)(1 − ηc^{2(N−1)/N})^t = %.6g (c = %.4g)", impl.Name(), rec.Step, l, env1, cm)
-				}
-				if t2 >= 0 {
-					env2 *= 1 - rate2
-					if l > env2+tol {
-						t.Fatalf("%s: ℓ(%d) = %.6g above the second-phase envelope ℓ(t₂)(1 − η(‖Φ‖/2)^{2(N−1)/N})^{t−t₂} = %.6g (t₂ = %d)", impl.Name(), rec.Step, l, env2, t2)
-					}
-				} else if l <= phiNorm*phiNorm/8 {
-					t2, env2 = rec.Step, l
+				if t2 < 0 && l <= phiNorm*phiNorm/8 {
+					t2 = rec.Step
 				}
 				prev = l
 			}
@@ -286,11 +277,20 @@ var (
 	probT2GD = probT2GDConfig{budget: t2GDBudget, maxD0: 128}
 )
 
+// T2Scope labels both T2 properties: Theorem 2's conclusion is not run.
+// Its η is ≤ (s²d_0)^{4−2/N}/(10⁵N³‖Φ‖^{10−6/N}) with s²d_0 ≤ ‖Φ‖²/(a·d_0)
+// ≤ 10⁻⁴‖Φ‖² (a, d_0 ≥ 100): at N = 2 and ‖Φ‖ = 1, η ≤ 10⁻¹²/(8·10⁵) ≈
+// 1.3·10⁻¹⁸, so T(ε) ≥ 4 ln 4·(10⁴)^{2−2/N}/η ≈ 4·10²² steps — unaffordable
+// (at 10⁷ steps/s, ~10⁸ years). What runs is the proof route's lemma (the
+// start has the margin with the stated probability), from which T1 (checked
+// at its own η and T by TestT1_FullHorizonFast) gives the conclusion.
+const T2Scope = "proof-route lemma verified; conclusion not run"
+
 var _ = Register(Property{
 	ID:   "T2",
 	Kind: MonteCarlo,
 	Name: "MarginWithConstantProbability",
-	Statement: "d_N=1, d_0≥100, Procedure 1 with A~N(0,s²), s≤‖Φ‖/√(a d_0²), a≥100: P(margin s²d_0/(2‖Φ‖)) ≥ " +
+	Statement: T2Scope + ": d_N=1, d_0≥100, Procedure 1 with A~N(0,s²), s≤‖Φ‖/√(a d_0²), a≥100: P(margin s²d_0/(2‖Φ‖)) ≥ " +
 		"(1−2e^{−d_0/16})(3−4F(2√(2/a)))/2 > 0.25 (proof route V, bounds R: verified-as-reconstructed)",
 	Status:   "R",
 	Check:    probT2MarginCheck(probT2),
@@ -301,9 +301,9 @@ var _ = Register(Property{
 	ID:   "T2",
 	Kind: MonteCarlo,
 	Name: "GDConvergesFromMarginStarts",
-	Statement: "from sampled T2 starts with margin s²d_0/(2‖Φ‖), GD at η=1/(4N‖Φ‖^{2−2/N}) decreases the loss every step, stays under " +
-		"Theorem 1's envelope at the measured c and at c=‖Φ‖/2 after ℓ≤‖Φ‖²/8, and reaches ℓ≤1e-6‖Φ‖² within 2e4 steps " +
-		"(T2's own η and horizon are unaffordable; R bounds: verified-as-reconstructed)",
+	Statement: T2Scope + ": illustration only (not a claim of the paper): from sampled T2 starts with margin s²d_0/(2‖Φ‖), GD at " +
+		"η=1/(4N‖Φ‖^{2−2/N}) (≥ 1e16 × T2's η; no rate is claimed there, so no envelope is asserted) keeps the loss finite and " +
+		"non-increasing and reaches ℓ≤1e-6‖Φ‖² within 2e4 steps",
 	Status:   "R",
 	Check:    probT2GDCheck(probT2GD),
 	MinValid: 15,

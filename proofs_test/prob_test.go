@@ -1,6 +1,7 @@
 package proofs
 
 import (
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,16 @@ func probRun(t *testing.T, impl model.Stepper) {
 	tried, valid, worst := st.Counts()
 	t.Logf("%s [%s, α=%.3g per assertion]: %d cases, %d met the hypotheses (min %d), worst slack %.4g, %.2fs",
 		p.TestName(), impl.Name(), ProbAlpha(), tried, valid, p.MinValid, worst, time.Since(start).Seconds())
+	if tally := st.Tally(); len(tally) > 0 {
+		keys := make([]string, 0, len(tally))
+		for k := range tally {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			t.Logf("%s: %s = %.4g", p.TestName(), k, tally[k])
+		}
+	}
 	if cs := st.recordedBatches(); len(cs) > 0 {
 		t.Log(probSummary(cs, 3))
 	}

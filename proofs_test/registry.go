@@ -126,6 +126,19 @@ func (s *Stats) recordedBatches() []probCase {
 	return append([]probCase(nil), s.batches...)
 }
 
+// Max keeps the largest v seen under key (for reports such as "the
+// fraction of a bound used"); it shares Add's map.
+func (s *Stats) Max(key string, v float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tally == nil {
+		s.tally = map[string]float64{}
+	}
+	if old, ok := s.tally[key]; !ok || v > old {
+		s.tally[key] = v
+	}
+}
+
 // Tally returns a copy of the accumulated figures.
 func (s *Stats) Tally() map[string]float64 {
 	s.mu.Lock()

@@ -68,7 +68,9 @@ func logStats(t *testing.T, p Property, st *Stats, el time.Duration) {
 const plantedShrinkTime = 3 * time.Second
 
 // expectFailure runs prop through the recording TB and fails the test
-// unless rapid reported a failure (a vacuous run does not count as one).
+// unless rapid reported a failure of one of the property's assertions (a
+// message with "violated"; a vacuous run or a panic does not count).
+// expectFailureWith also names the clause.
 func expectFailure(t *testing.T, what string, prop func(*rapid.T)) {
 	t.Helper()
 	rapidtb.ReplayOnFailure(t)
@@ -80,7 +82,33 @@ func expectFailure(t *testing.T, what string, prop func(*rapid.T)) {
 	if !rep.Failed {
 		t.Fatalf("%s: the property PASSED on a planted bug; it cannot see it", what)
 	}
+	// A panic never counts, and the failure must be one of the property's
+	// own assertions ("… violated …"), not a setup error.
+	if text := rep.Text(); rep.Panic != nil || !strings.Contains(text, "violated") {
+		t.Fatalf("%s: failed, but not by a violated clause (panic %v):\n%s", what, rep.Panic, text)
+	}
 	t.Logf("%s: failed as it should (%.2fs): %s", what, time.Since(start).Seconds(), lastLine(rep))
+}
+
+// expectFailureWith is expectFailure that also requires the failure to
+// be the property's own, for the stated reason: no panic, and mustContain
+// (the violated clause's message) in the report.
+func expectFailureWith(t *testing.T, what string, prop func(*rapid.T), mustContain string) {
+	t.Helper()
+	rapidtb.ReplayOnFailure(t)
+	start := time.Now()
+	rep := rapidtb.CheckWith(func(s rapidtb.Settings) rapidtb.Settings {
+		s.ShrinkTime = plantedShrinkTime
+		return s
+	}, strings.ReplaceAll(t.Name(), " ", "_"), prop)
+	if !rep.Failed {
+		t.Fatalf("%s: the property PASSED on a planted bug; it cannot see it", what)
+	}
+	text := rep.Text()
+	if rep.Panic != nil || !strings.Contains(text, mustContain) {
+		t.Fatalf("%s: failed, but not with %q (panic %v):\n%s", what, mustContain, rep.Panic, text)
+	}
+	t.Logf("%s: failed as it should, with %q (%.2fs)", what, mustContain, time.Since(start).Seconds())
 }
 
 // lastLine picks the most informative line of a recorded failure: the

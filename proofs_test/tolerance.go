@@ -200,6 +200,36 @@ func (t Tiers) FracPowTol(lmax, lminPos, p float64, d int) float64 {
 	return Safety * float64(d) * t.U * (1 + p*lmax/lminPos) * math.Pow(lmax, p)
 }
 
+// RootTol is B1 (a)'s allowance for |σ_i(W_j) − σ_i(W)^{1/N}|, with W_j a
+// layer of Procedure 1 (spectral norm layerNorm), W = W_{1:N} formed from
+// the layers (M = Π_j ‖W_j‖_F), d the largest width. A first-order rounding
+// bound, derived like MeasureTol:
+//
+//   - the layer: Σ^{1/N} from A's SVD and at most two orthogonal insertions
+//     (two products), then a backward-stable SVD of W_j: its singular
+//     values err by layerErr = MeasureTol(layerNorm, d, 2);
+//   - σ_i(W): the N−1 products forming W and the SVD err by
+//     wErr = MeasureTol(M, d, N); x ↦ x^{1/N} is concave, so it moves σ_i^{1/N}
+//     by at most (1/N)·(σ_i − wErr)^{1/N−1}·wErr (the derivative at the left
+//     end of the interval).
+//
+// RootTol = layerErr + that. sigma < 0 marks a padded zero singular value
+// (want 0): layerErr only. When σ_i ≤ 2·wErr (a singular value at rounding
+// level; Procedure 1's targets are full rank, so not drawn) the derivative
+// bound is void and |a^{1/N} − b^{1/N}| ≤ |a − b|^{1/N} gives wErr^{1/N}.
+func RootTol(sigma, layerNorm, M float64, d, N int) float64 {
+	layerErr := MeasureTol(layerNorm, d, 2)
+	if sigma < 0 {
+		return layerErr
+	}
+	wErr := MeasureTol(M, d, N)
+	n := float64(N)
+	if sigma <= 2*wErr {
+		return layerErr + math.Pow(wErr, 1/n)
+	}
+	return layerErr + math.Pow(sigma-wErr, 1/n-1)*wErr/n
+}
+
 // gramSpectrum returns the largest eigenvalue of WᵀW (= σ_max(W)²) and the
 // smallest one above the SymPow round-off floor (σ_min⁺(W)²).
 func gramSpectrum(sv []float64, d int) (lmax, lminPos float64) {

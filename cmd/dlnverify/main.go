@@ -31,6 +31,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/dlnverify/dlnverify/internal/report"
 )
 
 func main() {
@@ -139,11 +141,8 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "`dlnverify <subcommand> -h` lists a subcommand's flags. Exit status: 0 ok, 1 a check failed, 2 usage or input error.")
 }
 
-// oneLine folds a multi-line message into one line.
-func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " | ")), " ")
-}
+// oneLine folds a multi-line message into one line (report.OneLine).
+func oneLine(s string) string { return report.OneLine(s) }
 
 // flagSet is a flag.FlagSet that reports errors instead of exiting,
 // prints nothing by itself, and knows its subcommand's synopsis for -h.

@@ -1,13 +1,15 @@
 // Package report holds the output conventions every command of dlnverify
 // shares, so that a number means the same in each file it writes: one JSON
-// encoding of floats (Float) and one logarithmic axis for figures
-// (DecadeTicks, LogAxis).
+// encoding of floats (Float), one logarithmic axis for figures
+// (DecadeTicks, LogAxis) and one way to fold a message into the one line an
+// error is printed as (OneLine).
 package report
 
 import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 )
@@ -101,4 +103,11 @@ func (DecadeTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 	}
 	return ticks
+}
+
+// OneLine folds a message into one line, as every error of the binary is
+// printed: line breaks become " | " and runs of white space one space.
+func OneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " | ")), " ")
 }

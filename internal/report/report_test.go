@@ -60,3 +60,16 @@ func TestDecadeTicks(t *testing.T) {
 		t.Fatal("ticks for a non-positive range")
 	}
 }
+
+func TestOneLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":                     "plain",
+		"  two\nlines \n":           "two | lines",
+		"a\n\nb\tc":                 "a | | b c",
+		"peer said:\r\n  bad shape": "peer said: | bad shape",
+	} {
+		if got := OneLine(in); got != want {
+			t.Errorf("OneLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
