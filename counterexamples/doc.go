@@ -1,6 +1,6 @@
 // Package counterexamples makes the necessity side of Arora, Cohen, Golowich
 // & Hu (ICLR 2019) executable: what goes wrong when one hypothesis of
-// Theorem 1 (T1) is dropped. Claim IDs are those of CLAIMS.md.
+// Theorem 1 (T1) is dropped. Claim IDs are those of the claim sheet (docs/claims.md).
 //
 // Conventions are model's: x ↦ W_N⋯W_1 x, W_j ∈ R^{d_j×d_{j−1}}, layers
 // numbered from 1, loss ℓ = ½‖W_{1:N} − Φ‖_F², GD through a model.Stepper
@@ -53,7 +53,7 @@
 // stopped there. At large η the run overflows; every finite ℓ(t) before is
 // checked and divergence is reported.
 //
-// NewCL4/CheckCL4 is Claim 4 with the construction of CLAIMS.md (N/2
+// NewCL4/CheckCL4 is Claim 4 with the construction of the claim sheet (N/2
 // layers a = max(2, 3/√η), N/2 layers c^{2/N}/a, in entry (1,1) with 1
 // elsewhere on the diagonal, Φ = I): the start has margin c (measured), is
 // unbalanced, model.Run reports divergence, and after a transient t₀ ≤

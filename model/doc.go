@@ -2,7 +2,7 @@
 // their ℓ2 loss on whitened data, gradients, gradient descent (GD) and
 // gradient flow, initialisations and data whitening.
 //
-// Conventions (CLAIMS.md, "Notation"):
+// Conventions (the claim sheet's notation, docs/claims.md):
 //
 //   - A network of depth N maps x ↦ W_N ⋯ W_1 x (column vectors).
 //   - Layer W_j ∈ R^{d_j × d_{j−1}}, j = 1..N; d_0 is the input dimension and

@@ -1,5 +1,6 @@
 // Package proofs holds one rapid property per claim of Arora, Cohen,
-// Golowich & Hu (ICLR 2019), named by the claim IDs of CLAIMS.md.
+// Golowich & Hu (ICLR 2019), named by the claim IDs of the claim sheet,
+// restated in full in docs/claims.md.
 //
 // In the manner of gonum's lapack/testlapack, property bodies are exported
 // values that take the implementation under test (a model.Stepper), so the
