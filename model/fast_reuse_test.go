@@ -59,7 +59,6 @@ func (m rowMajor) String() string      { return fmt.Sprintf("rowMajor %d×%d", m
 func (k phiKind) fits(r, c int) bool {
 	return k != phiSym && k != phiVec || k == phiSym && r == c || k == phiVec && c == 1
 }
-func (k phiKind) name(r, c int) string { return fmt.Sprintf("%v (%d×%d)", k, r, c) }
 
 // reuseTargets is the number of targets per shape; reuseKinds the Φ types.
 const reuseTargets = 3

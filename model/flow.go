@@ -63,7 +63,7 @@ func flowFor(n *Net, phi mat.Matrix, cfg FlowConfig, h *float64) error {
 		return flowAdaptive(n, phi, cfg, h)
 	}
 	steps := int(math.Ceil(cfg.Time/cfg.Dt - 1e-9))
-	if steps > 1<<31 {
+	if float64(steps) > 1<<31 { // float64: 1<<31 overflows int on 32-bit GOARCH
 		return fmt.Errorf("model: Flow would take %d RK4 steps; raise Dt", steps)
 	}
 	left := cfg.Time

@@ -193,7 +193,7 @@ func (cfg trainConfig) setup() (*trainSetup, error) {
 		return nil, fmt.Errorf(`missing "steps" (the number of GD steps)`)
 	}
 	s.steps = *cfg.Steps
-	if s.steps < 0 || s.steps > maxTrainSteps {
+	if s.steps < 0 || int64(s.steps) > maxTrainSteps {
 		return nil, fmt.Errorf("steps = %d must be in [0, 2^40]", s.steps)
 	}
 	if cfg.Epsilon != nil {

@@ -76,7 +76,7 @@ func FuzzTrainConfig(f *testing.F) {
 		if !(s.eta > 0) || math.IsInf(s.eta, 0) {
 			t.Fatalf("setup accepted η = %v", s.eta)
 		}
-		if s.steps < 0 || s.steps > maxTrainSteps || s.stride < 0 {
+		if s.steps < 0 || int64(s.steps) > maxTrainSteps || s.stride < 0 {
 			t.Fatalf("setup accepted steps %d, stride %d", s.steps, s.stride)
 		}
 		if !(s.epsilon >= 0) || math.IsInf(s.epsilon, 0) {

@@ -172,9 +172,8 @@ func checkGolden(c *checker, im Impl, g *golden) {
 }
 
 type netGolden struct {
-	pairs                       []float64
-	imb, margin, sigmin, maxspe float64
-	maxspec                     float64
+	pairs                        []float64
+	imb, margin, sigmin, maxspec float64
 }
 
 // checkNet checks D1, D2, σ_min(W_{1:N}) and max_j ‖W_j‖_σ of a network
