@@ -533,7 +533,10 @@ func checkRandom(c *checker, im Impl, rng *rand.Rand) {
 		h := refHorizon(loss0, eps, eta, cm, N)
 		hm := math.Abs(math.Log(eta)) + 2*math.Abs(math.Log(cm)) + 2
 		c.at(MHorizon, cs, routeRef).safe(func() {
-			c.near("Horizon", im.Horizon(loss0, eps, eta, cm, N), h, (tierRel(8)+tierLog(hm))*h+4*u*math.Abs(math.Log(loss0))/(eta*math.Pow(cm, 2*float64(N-1)/float64(N))))
+			// The reference forms ln ℓ(0) − ln ε: each log is within an ulp of
+			// its own magnitude, so near ℓ(0) ≈ ε the difference carries an
+			// absolute error up to 2u(|ln ℓ(0)| + |ln ε|) (both logs, not one).
+			c.near("Horizon", im.Horizon(loss0, eps, eta, cm, N), h, (tierRel(8)+tierLog(hm))*h+4*u*(math.Abs(math.Log(loss0))+math.Abs(math.Log(eps)))/(eta*math.Pow(cm, 2*float64(N-1)/float64(N))))
 		})
 		s := refSpectralBound(N, phiF)
 		c.at(ML2, cs, routeRef).safe(func() {
