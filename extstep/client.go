@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -394,7 +395,7 @@ func (p *Peer) Step(n *model.Net, phi mat.Matrix, eta float64) (float64, error) 
 	p.phi = flattenMatrix(p.phi[:0], phi)
 	var sp *spec
 	for i, c := range p.streams {
-		if c.valid && eta == c.eta && equalInts(dims, c.dims) && equalBits(p.phi, c.phi) && equalBits(p.cur, c.prev()) {
+		if c.valid && eta == c.eta && slices.Equal(dims, c.dims) && equalBits(p.phi, c.phi) && equalBits(p.cur, c.prev()) {
 			sp = c
 			copy(p.streams[1:i+1], p.streams[:i]) // most recently used first
 			p.streams[0] = sp
@@ -575,18 +576,6 @@ func equalBits(a, b []float64) bool {
 	}
 	for i := range a {
 		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
 			return false
 		}
 	}

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -199,7 +200,7 @@ func (b *Batch) checkNet(n *Net) error {
 	if n == nil {
 		return fmt.Errorf("%w: nil network", ErrShape)
 	}
-	if got := n.Dims(); !sameDims(got, b.dims) {
+	if got := n.Dims(); !slices.Equal(got, b.dims) {
 		return fmt.Errorf("%w: network dims %v, batch dims %v", ErrShape, got, b.dims)
 	}
 	return nil

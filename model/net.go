@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -125,25 +126,13 @@ func (n *Net) Clone() *Net {
 
 // CopyFrom overwrites n's layers with src's; shapes must match.
 func (n *Net) CopyFrom(src *Net) error {
-	if !sameDims(n.Dims(), src.Dims()) {
+	if !slices.Equal(n.Dims(), src.Dims()) {
 		return fmt.Errorf("%w: CopyFrom between dims %v and %v", ErrShape, n.Dims(), src.Dims())
 	}
 	for j := range n.w {
 		n.w[j].Copy(src.w[j])
 	}
 	return nil
-}
-
-func sameDims(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Finite reports whether every entry of every layer is finite.
