@@ -500,7 +500,7 @@ func (t *tableWriter) row(r verifyRow) {
 
 // legend explains the columns and names the claims verify does not run.
 func (t *tableWriter) legend(elsewhere []elsewhere) {
-	fmt.Fprintln(t.w, "\nS: CLAIMS.md status of the claim (V read in the paper, S secondary source, R reconstructed, U unknown detail).")
+	fmt.Fprintln(t.w, "\nS: the claim sheet's status (docs/claims.md; V read in the paper, S secondary source, R reconstructed, U unknown detail).")
 	fmt.Fprintln(t.w, "tried/valid: rapid cases drawn / cases that met the claim's hypotheses (a row needs its minimum of valid ones).")
 	fmt.Fprintln(t.w, "slack (≥ 0 when every checked inequality holds; — none recorded): deterministic rows, the smallest relative margin")
 	fmt.Fprintln(t.w, "  (bound − observed)/bound (F1, G2: the margin to the required order / ratio band, also relative);")

@@ -166,7 +166,7 @@ func TestVerifyTableSaysHowSure(t *testing.T) {
 		t.Fatalf("%v\n%s%s", err, out.String(), errb.String())
 	}
 	text := out.String()
-	for _, want := range []string{"  S  ", "domain: N 2..6", "S: CLAIMS.md status", "α: Monte Carlo rows only",
+	for _, want := range []string{"  S  ", "domain: N 2..6", "S: the claim sheet's status (docs/claims.md", "α: Monte Carlo rows only",
 		"slack (≥ 0 when every checked inequality holds", " p  ", "(the sheet's U alternative, the stronger claim)"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("table lacks %q:\n%s", want, text)
