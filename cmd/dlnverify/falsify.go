@@ -52,7 +52,7 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 	checks := fs.Int("checks", defaultFalsifyChecks, "rapid cases per search before giving up")
 	control := fs.Bool("control", false, "negative control: restore the dropped hypothesis and expect NO counterexample")
 	outDir := fs.String("out", "", "write each shrunk counterexample to `DIR` as <search>.case.json and as a train --config file <search>.train.json")
-	implName := fs.String("impl", defaultImpl, "GD implementation: "+strings.Join(stepperNames(), ", "))
+	implName := fs.String("impl", defaultImpl, implUsage(true))
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	list := fs.Bool("list", false, "list the searches and exit")
 	if err := fs.parse(args, stdout); err != nil {

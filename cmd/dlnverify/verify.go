@@ -86,7 +86,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	// against model.Reference in `go test` (model/fast_test.go). With it the
 	// full-horizon T1 check costs ~4 s instead of ~60 s, which keeps the
 	// default run well inside its 2-minute budget on 2 cores.
-	implName := fs.String("impl", defaultImpl, "GD implementation under test: "+strings.Join(stepperNames(), ", "))
+	implName := fs.String("impl", defaultImpl, implUsage(true))
 	jobs := fs.Int("jobs", defaultJobs(), "properties run at the same time; the default is min(2, GOMAXPROCS)")
 	if err := fs.parse(args, stdout); err != nil {
 		return err
