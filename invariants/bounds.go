@@ -11,8 +11,8 @@ import (
 
 // The bounds of Theorem 1 exist only for a positive deficiency margin c:
 // with c ≤ 0 (or NaN) there is no margin and so no bound, and DeltaBound,
-// EtaBound, Rate and Horizon return NaN — the one representation of
-// "undefined" in this module (null in every JSON the command writes, shown
+// EtaBound, Rate, Horizon, RateAtEtaBound and HorizonAtEtaBound return NaN
+// — the one representation of "undefined" in this module (null in every JSON the command writes, shown
 // as undefined in its text). They are also NaN for a non-positive or
 // non-finite ‖Φ‖_F, N < 1 or a NaN argument, so that a NaN can never make a
 // hypothesis hold.

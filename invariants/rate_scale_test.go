@@ -35,7 +35,7 @@ func TestRateAtEtaBoundScaleFree(t *testing.T) {
 		{1e-300, 5e-301, 5},
 		{1e-160, 5e-161, 30},
 		{5e-324, 5e-324, 13.8},
-		{1e308, 1e307, 2*math.Log(9)+2*307*math.Ln10 - math.Ln2 + 6*math.Ln10}, // ℓ(0) = ½(9e307)² overflows; ε = 1e-6
+		{1e308, 1e307, 2*math.Log(9) + 2*307*math.Ln10 - math.Ln2 + 6*math.Ln10}, // ℓ(0) = ½(9e307)² overflows; ε = 1e-6
 		{1e300, 5e299, 1},
 	} {
 		n := 3

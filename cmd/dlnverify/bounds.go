@@ -168,6 +168,10 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 		if dims, err = planShape(*planDims, *n, res.PhiDims); err != nil {
 			return err
 		}
+		// ‖Φ‖_F² ≥ min(d_0, d_N)·σ_min(Φ)², so the norms bound the shape.
+		if k := float64(min(dims[0], dims[*n])); res.phi == nil && smin*math.Sqrt(k) > phiF*(1+1e-12) {
+			return fmt.Errorf("--dims %v do not fit the norms: a d_N×d_0 Φ with σ_min(Φ) = %.6g has ‖Φ‖_F ≥ √min(d_0, d_N)·σ_min(Φ) = %.6g > --phi-norm %.6g", dims, smin, math.Sqrt(k)*smin, phiF)
+		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -196,9 +200,23 @@ func planShape(dimsFlag string, N int, phiDims []int) ([]int, error) {
 	return dims, nil
 }
 
+// planMaxParams caps the horizon planner: above this many weights
+// (Σ d_j d_{j−1}) its calibration (a network, a batch of lanes and timed
+// steps) would take seconds and hundreds of MB, so the line is skipped with
+// a note.
+const planMaxParams = 1 << 18
+
 // printPlan prints the horizon planner's line for T(ε) = horizon steps on
 // a network of shape dims, from a measured step rate.
 func printPlan(w io.Writer, dims []int, horizon float64) error {
+	params := 0
+	for j := 1; j < len(dims); j++ {
+		params += dims[j] * dims[j-1]
+	}
+	if params > planMaxParams {
+		_, err := fmt.Fprintf(w, "note: planner skipped: dims %v have %d weights > %d (the planner's cap; its calibration would take seconds and hundreds of MB)\n", dims, params, planMaxParams)
+		return err
+	}
 	rate, err := model.MeasureStepRate(model.NewFast(), dims, 100*time.Millisecond)
 	if err != nil {
 		return err

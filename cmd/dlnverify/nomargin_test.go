@@ -174,3 +174,17 @@ func TestBoundsRateAndHorizonScaleFree(t *testing.T) {
 		}
 	}
 }
+
+// TestBoundsPlannerLimits: --dims above planMaxParams weights skips the
+// planner with a note (it used to calibrate 3000³ for minutes), and --dims
+// that no Φ with the given norms fits is a one-line error.
+func TestBoundsPlannerLimits(t *testing.T) {
+	out, stderr, code := runCLI(t, "bounds", "--phi-norm", "3000", "--sigma-min", "1", "--N", "2", "--c", "0.25", "--dims", "3000,3000,3000")
+	if code != 0 || !strings.Contains(out, "note: planner skipped: dims [3000 3000 3000] have 18000000 weights > 262144") || strings.Contains(out, "planner (dims") {
+		t.Fatalf("exit %d, stderr %q, stdout:\n%s", code, stderr, out)
+	}
+	_, stderr, code = runCLI(t, "bounds", "--phi-norm", "1", "--sigma-min", "0.9", "--N", "2", "--c", "0.25", "--dims", "3,3,3")
+	if code != 2 || !strings.Contains(stderr, "--dims [3 3 3] do not fit the norms") || !strings.Contains(stderr, "= 1.55885 > --phi-norm 1") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
