@@ -395,7 +395,7 @@ func stepperFactory(name string) (func() model.Stepper, error) {
 	if f, ok := implementations[name]; ok {
 		return f, nil
 	}
-	return nil, fmt.Errorf("unknown impl %q (available: %s)", name, strings.Join(stepperNames(), ", "))
+	return nil, fmt.Errorf("unknown impl %q (%s)", name, implUsage(false))
 }
 
 // stepperByName returns a new stepper of the named implementation: one of
@@ -405,9 +405,9 @@ func stepperByName(name string) (model.Stepper, error) {
 	if isExec(name) {
 		return startExec(name)
 	}
-	f, err := stepperFactory(name)
-	if err != nil {
-		return nil, err
+	f, ok := implementations[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown impl %q (%s)", name, implUsage(true))
 	}
 	return f(), nil
 }

@@ -4,6 +4,8 @@ package main
 
 import (
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +97,51 @@ func TestNumpyBrokenVariantRejected(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Fatalf("output lacks %q:\n%s", want, stdout)
 		}
+	}
+}
+
+// shellWords splits a replay line the way a POSIX shell does, so a test
+// can check that pasting it gives back the arguments it stands for.
+func shellWords(t *testing.T, line string) []string {
+	t.Helper()
+	out, err := exec.Command("sh", "-c", `eval "set -- $1"; for a; do printf '%s\n' "$a"; done`, "sh", line).Output()
+	if err != nil {
+		t.Fatalf("sh cannot parse %q: %v", line, err)
+	}
+	return strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+}
+
+// TestFalsifyExecReplayLines: with --impl exec:'CMD ARGS', falsify's
+// replay lines (the summary's and each search's `train --config` one)
+// carry the command the user gave, quoted, and pasting them reruns it.
+func TestFalsifyExecReplayLines(t *testing.T) {
+	impl := "exec:" + testpeer.Command("ok")
+	dir := filepath.Join(t.TempDir(), "out dir")
+	stdout, stderr, code := runCLI(t, "falsify", "--searches", "drop-step", "--seed", "3", "--checks", "40", "--out", dir, "--impl", impl)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	var summary, train string
+	for _, l := range strings.Split(stdout, "\n") {
+		if _, r, ok := strings.Cut(l, "(replay: dlnverify "); ok {
+			summary = strings.TrimSuffix(r, ")")
+		}
+		if _, r, ok := strings.Cut(l, "replay: dlnverify train "); ok {
+			train = "train " + r
+		}
+	}
+	want := []string{"falsify", "--seed", "3", "--checks", "40", "--searches", "drop-step", "--impl", impl}
+	if got := shellWords(t, summary); !slices.Equal(got, want) {
+		t.Fatalf("summary replay %q parses as %q, want %q", summary, got, want)
+	}
+	args := shellWords(t, train)
+	cfg := filepath.Join(dir, "drop-step.train.json")
+	want = []string{"train", "--config", cfg, "--impl", impl, "--plot", filepath.Join(dir, "drop-step.png")}
+	if !slices.Equal(args, want) {
+		t.Fatalf("train replay %q parses as %q, want %q", train, args, want)
+	}
+	rep := trainJSON(t, "--quiet", "--config", cfg, "--impl", impl)
+	if rep.Status != "diverged" || rep.Impl != "exec:testpeer-ok" {
+		t.Fatalf("replay: status %s, impl %s", rep.Status, rep.Impl)
 	}
 }

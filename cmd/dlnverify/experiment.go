@@ -20,6 +20,28 @@ const experimentAvailable = true
 // cmdExperiment runs `dlnverify experiment fig1|tightness [flags]`: the
 // flags are parsed here, the work is internal/experiment's.
 func cmdExperiment(args []string, stdout, stderr io.Writer) error {
+	return trimExperimentPrefix(experimentSub(args, stdout, stderr))
+}
+
+// trimExperimentPrefix drops the "experiment: " that internal/experiment's
+// errors begin with: the command line already prints "dlnverify
+// experiment: " before them. The error chain is kept.
+func trimExperimentPrefix(err error) error {
+	if err == nil || !strings.HasPrefix(err.Error(), "experiment: ") {
+		return err
+	}
+	return trimmedError{strings.TrimPrefix(err.Error(), "experiment: "), err}
+}
+
+type trimmedError struct {
+	msg string
+	err error
+}
+
+func (e trimmedError) Error() string { return e.msg }
+func (e trimmedError) Unwrap() error { return e.err }
+
+func experimentSub(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("need a subcommand: fig1 or tightness")
 	}
@@ -39,7 +61,7 @@ func cmdExperiment(args []string, stdout, stderr io.Writer) error {
 // experiment's former name for it, which still works but prints a one-line
 // notice on stderr.
 func implFlag(fs *flagSet, stderr io.Writer) *string {
-	impl := fs.String("impl", defaultImpl, "GD implementation: "+strings.Join(stepperNames(), ", "))
+	impl := fs.String("impl", defaultImpl, implUsage(false))
 	fs.Func("stepper", "deprecated: use --impl", func(s string) error {
 		fmt.Fprintf(stderr, "dlnverify %s: --stepper is deprecated; use --impl %s\n", fs.Name(), s)
 		*impl = s
@@ -118,6 +140,9 @@ func cmdFig1(args []string, stdout, stderr io.Writer) error {
 		}
 		cfg.Phi = experiment.SyntheticTarget(*d0, *seed)
 	}
+	if err := cfg.Validate(); err != nil { // before the header: a refused run prints one line
+		return err
+	}
 	if !*quiet {
 		cfg.Progress = stderr
 	}
@@ -169,6 +194,9 @@ func cmdTightness(args []string, stdout, stderr io.Writer) error {
 	cfg := experiment.TightnessConfig{Cases: *cases, Seed: *seed, Epsilon: *eps, Budget: *budget, Workers: *workers}
 	var err error
 	if cfg.NewStepper, err = stepperFactory(*impl); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	if !*quiet {

@@ -32,6 +32,32 @@ func TestExperimentErrors(t *testing.T) {
 	} {
 		requireUsageError(t, c.want, c.args...)
 	}
+	// A refused grid is one line, before the run header, with the prefix once.
+	out := t.TempDir()
+	for _, c := range []struct {
+		want string
+		args []string
+	}{
+		{"hidden width 0 must be ≥ 1", []string{"fig1", "--width", "0"}},
+		{"need ε > 0 and an iteration cap ≥ 1", []string{"fig1", "--eps", "-1"}},
+		{"depth N = 0 must be ≥ 1", []string{"fig1", "--depths", "0"}},
+		{"tightness needs cases ≥ 1, ε > 0 and a step budget ≥ 1", []string{"tightness", "--budget", "0"}},
+	} {
+		args := append([]string{"experiment"}, append(c.args, "--out", out)...)
+		if c.args[0] == "fig1" {
+			args = append(args, "--quick")
+		}
+		_, stderr, code := runCLI(t, args...)
+		if code != 2 || stderr != "dlnverify experiment: "+c.want+"\n" {
+			t.Fatalf("experiment %v: exit %d, stderr %q", c.args, code, stderr)
+		}
+	}
+	for _, sub := range []string{"fig1", "tightness"} { // they refuse exec: (stepperFactory)
+		out, _, _ := runCLI(t, "experiment", sub, "-h")
+		if strings.Contains(out, "exec:") {
+			t.Fatalf("experiment %s -h offers exec: for --impl, which it refuses:\n%s", sub, out)
+		}
+	}
 	for _, sub := range []string{"fig1", "tightness"} {
 		out, _, code := runCLI(t, "experiment", sub, "-h")
 		if code != 0 || !strings.Contains(out, "usage: dlnverify experiment "+sub) || !strings.Contains(out, "-impl") {

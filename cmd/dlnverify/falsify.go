@@ -52,7 +52,7 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 	checks := fs.Int("checks", defaultFalsifyChecks, "rapid cases per search before giving up")
 	control := fs.Bool("control", false, "negative control: restore the dropped hypothesis and expect NO counterexample")
 	outDir := fs.String("out", "", "write each shrunk counterexample to `DIR` as <search>.case.json and as a train --config file <search>.train.json")
-	implName := fs.String("impl", defaultImpl, "GD implementation: "+strings.Join(stepperNames(), ", "))
+	implName := fs.String("impl", defaultImpl, implUsage(true))
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	list := fs.Bool("list", false, "list the searches and exit")
 	if err := fs.parse(args, stdout); err != nil {
@@ -136,7 +136,7 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 		}
 		rep.Results = append(rep.Results, row)
 		if !*asJSON {
-			printFalsifyRow(stdout, row, impl.Name())
+			printFalsifyRow(stdout, row, *implName)
 		}
 	}
 	if *asJSON {
@@ -154,9 +154,9 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 		}
 		replay := fmt.Sprintf("dlnverify falsify --seed %d --checks %d", *seed, *checks)
 		if fs.wasSet("searches") {
-			replay += " --searches " + *names
+			replay += " --searches " + shellQuote(*names)
 		}
-		replay += " --impl " + *implName
+		replay += " --impl " + shellQuote(*implName)
 		if *control {
 			replay += " --control"
 		}
@@ -168,6 +168,8 @@ func cmdFalsify(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// printFalsifyRow prints one search's result; impl is --impl as the user
+// gave it (an exec: peer's command, not its name), quoted for the replay line.
 func printFalsifyRow(w io.Writer, r falsifyRow, impl string) {
 	res := "as expected"
 	if !r.Passed {
@@ -184,7 +186,8 @@ func printFalsifyRow(w io.Writer, r falsifyRow, impl string) {
 		fmt.Fprintf(w, "   %s\n", oneLine(r.Error))
 	}
 	if r.Config != "" {
-		fmt.Fprintf(w, "   replay: dlnverify train --config %s --impl %s --plot %s\n", r.Config, impl, strings.TrimSuffix(r.Config, ".train.json")+".png")
+		fmt.Fprintf(w, "   replay: dlnverify train --config %s --impl %s --plot %s\n",
+			shellQuote(r.Config), shellQuote(impl), shellQuote(strings.TrimSuffix(r.Config, ".train.json")+".png"))
 	}
 }
 

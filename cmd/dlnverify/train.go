@@ -74,7 +74,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.Var(stride, "stride", "record every stride-th iterate (default: 200–400 iterates spread over the steps actually run; 0: first and last only)")
 	flow := fs.Bool("flow", false, "gradient flow (RK4, model.Flow) instead of GD")
 	dt := fs.Float64("dt", 0, "RK4 step for --flow (default η)")
-	impl := fs.String("impl", defaultImpl, "GD implementation: "+strings.Join(stepperNames(), ", "))
+	impl := fs.String("impl", defaultImpl, implUsage(true))
 	asJSON := fs.Bool("json", false, "write the result as JSON on stdout")
 	plotPath := fs.String("plot", "", "draw loss (log scale) with T1's rate and the imbalance against steps to FILE.png or FILE.svg")
 	quiet := fs.Bool("quiet", false, "no progress output")
@@ -278,7 +278,18 @@ func stepperNames() []string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return append(names, execPrefix+"'CMD ARGS' (docs/external.md)")
+	return names
+}
+
+// implUsage is the help text of --impl (one home for every subcommand):
+// the built-in implementations, and exec:'CMD ARGS' where the command
+// accepts an external stepper (external; see stepperFactory).
+func implUsage(external bool) string {
+	names := stepperNames()
+	if external {
+		names = append(names, execPrefix+"'CMD ARGS' (docs/external.md)")
+	}
+	return "GD implementation: " + strings.Join(names, ", ")
 }
 
 // optInt is an int flag without a printed default (its default is

@@ -14,7 +14,6 @@ import (
 
 	"github.com/dlnverify/dlnverify/counterexamples"
 	"github.com/dlnverify/dlnverify/internal/rapidtb"
-	"github.com/dlnverify/dlnverify/internal/report"
 	"github.com/dlnverify/dlnverify/model"
 	proofs "github.com/dlnverify/dlnverify/proofs_test"
 )
@@ -39,11 +38,14 @@ type verifyRow struct {
 	Domain    string `json:"domain"`       // the sampled domain, as registered
 	// Alpha is the one-sided Clopper–Pearson error level of each assertion
 	// of a Monte Carlo row (confidence 1 − α); null for deterministic rows.
-	Alpha      *float64     `json:"alpha"`
-	Tried      int          `json:"tried"`
-	Valid      int          `json:"valid"`
-	MinValid   int          `json:"min_valid"`
-	WorstSlack report.Float `json:"worst_slack"` // "+Inf" when no inequality was recorded
+	Alpha    *float64 `json:"alpha"`
+	Tried    int      `json:"tried"`
+	Valid    int      `json:"valid"`
+	MinValid int      `json:"min_valid"`
+	// WorstSlack is the smallest slack of a passing row; null when the row
+	// failed (a failing case's margin is not always recorded, and the
+	// passing cases' margin would misstate it) or none was recorded.
+	WorstSlack *float64 `json:"worst_slack"`
 	// SlackUnit says what worst_slack measures: "relative" (deterministic
 	// rows: (bound − observed)/bound) or "probability" (Monte Carlo rows:
 	// confidence bound − claimed probability).
@@ -84,7 +86,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	// against model.Reference in `go test` (model/fast_test.go). With it the
 	// full-horizon T1 check costs ~4 s instead of ~60 s, which keeps the
 	// default run well inside its 2-minute budget on 2 cores.
-	implName := fs.String("impl", defaultImpl, "GD implementation under test: "+strings.Join(stepperNames(), ", "))
+	implName := fs.String("impl", defaultImpl, implUsage(true))
 	jobs := fs.Int("jobs", defaultJobs(), "properties run at the same time; the default is min(2, GOMAXPROCS)")
 	if err := fs.parse(args, stdout); err != nil {
 		return err
@@ -182,7 +184,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 		p := props[i]
 		row := verifyRow{ID: o.ID, Name: o.Name, Test: "Test" + o.ID + "_" + o.Name, Statement: o.Statement, Status: o.status,
 			Kind: p.Kind.String(), Domain: p.Domain,
-			Tried: o.Tried, Valid: o.Valid, MinValid: o.MinValid, WorstSlack: report.Float(o.WorstSlack), Passed: o.Passed,
+			Tried: o.Tried, Valid: o.Valid, MinValid: o.MinValid, WorstSlack: passingSlack(o.Outcome), Passed: o.Passed,
 			Failure: o.Failure, Seconds: o.Elapsed.Seconds()}
 		row.SlackUnit = "relative"
 		if p.Kind == proofs.MonteCarlo {
@@ -473,8 +475,8 @@ func (t *tableWriter) row(r verifyRow) {
 		res = "FAIL"
 	}
 	slack := "—"
-	if ws := float64(r.WorstSlack); !math.IsInf(ws, 1) {
-		slack = fmt.Sprintf("%.3g", ws)
+	if r.WorstSlack != nil {
+		slack = fmt.Sprintf("%.3g", *r.WorstSlack)
 		if r.SlackUnit == "probability" {
 			slack += " p"
 		}
@@ -498,11 +500,21 @@ func (t *tableWriter) row(r verifyRow) {
 	}
 }
 
+// passingSlack is a row's worst slack: defined only when the row passed
+// and recorded a finite one (nil otherwise: — in text, null in JSON).
+func passingSlack(o proofs.Outcome) *float64 {
+	if !o.Passed || math.IsInf(o.WorstSlack, 0) || math.IsNaN(o.WorstSlack) {
+		return nil
+	}
+	ws := o.WorstSlack
+	return &ws
+}
+
 // legend explains the columns and names the claims verify does not run.
 func (t *tableWriter) legend(elsewhere []elsewhere) {
 	fmt.Fprintln(t.w, "\nS: the claim sheet's status (docs/claims.md; V read in the paper, S secondary source, R reconstructed, U unknown detail).")
 	fmt.Fprintln(t.w, "tried/valid: rapid cases drawn / cases that met the claim's hypotheses (a row needs its minimum of valid ones).")
-	fmt.Fprintln(t.w, "slack (≥ 0 when every checked inequality holds; — none recorded): deterministic rows, the smallest relative margin")
+	fmt.Fprintln(t.w, "slack (PASS rows only, ≥ 0; — on FAIL rows and when none was recorded): deterministic rows, the smallest relative margin")
 	fmt.Fprintln(t.w, "  (bound − observed)/bound (F1, G2: the margin to the required order / ratio band, also relative);")
 	fmt.Fprintln(t.w, "  Monte Carlo rows, marked p, the smallest confidence bound − claimed probability, in probability units.")
 	fmt.Fprintln(t.w, "α: Monte Carlo rows only: one-sided Clopper–Pearson error of each assertion (confidence 1 − α); — deterministic.")

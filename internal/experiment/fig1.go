@@ -110,7 +110,11 @@ type Fig1Result struct {
 	Seconds float64     `json:"seconds"`
 }
 
-func (c *Fig1Config) validate() error {
+// Validate reports the first inconsistency of the configuration (empty
+// grid, depth or width < 1, Φ not 1×d_0, a non-positive std, η or ε, a cap
+// < 1), as RunFig1 does before running; callers use it to refuse a bad
+// configuration before printing anything.
+func (c *Fig1Config) Validate() error {
 	if len(c.Depths) == 0 || len(c.Inits) == 0 || len(c.Stds) == 0 || len(c.Etas) == 0 {
 		return fmt.Errorf("experiment: the grid needs depths, inits, stds and etas")
 	}
@@ -332,7 +336,7 @@ func sortedDesc(xs []float64) []float64 {
 // function of the configuration (seed included), not of the worker count.
 func RunFig1(ctx context.Context, cfg Fig1Config) (Fig1Result, error) {
 	res := Fig1Result{Config: cfg}
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return res, err
 	}
 	workers := cfg.Workers

@@ -260,11 +260,20 @@ func measureCase(ctx context.Context, cfg TightnessConfig, st model.Stepper, i i
 	return tc, err
 }
 
+// Validate reports an inconsistent configuration (cases < 1, ε ≤ 0 or
+// NaN, budget < 1), as RunTightness does before running.
+func (cfg TightnessConfig) Validate() error {
+	if cfg.Cases < 1 || !(cfg.Epsilon > 0) || cfg.Budget < 1 {
+		return fmt.Errorf("experiment: tightness needs cases ≥ 1, ε > 0 and a step budget ≥ 1")
+	}
+	return nil
+}
+
 // RunTightness measures every case, cfg.Workers at a time; the result does
 // not depend on the worker count.
 func RunTightness(ctx context.Context, cfg TightnessConfig) ([]TightCase, error) {
-	if cfg.Cases < 1 || !(cfg.Epsilon > 0) || cfg.Budget < 1 {
-		return nil, fmt.Errorf("experiment: tightness needs cases ≥ 1, ε > 0 and a step budget ≥ 1")
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	workers := cfg.Workers
 	if workers <= 0 {
