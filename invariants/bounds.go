@@ -11,8 +11,8 @@ import (
 
 // The bounds of Theorem 1 exist only for a positive deficiency margin c:
 // with c ≤ 0 (or NaN) there is no margin and so no bound, and DeltaBound,
-// EtaBound, Rate and Horizon return NaN — the one representation of
-// "undefined" in this module (null in every JSON the command writes, shown
+// EtaBound, Rate, Horizon, RateAtEtaBound and HorizonAtEtaBound return NaN
+// — the one representation of "undefined" in this module (null in every JSON the command writes, shown
 // as undefined in its text). They are also NaN for a non-positive or
 // non-finite ‖Φ‖_F, N < 1 or a NaN argument, so that a NaN can never make a
 // hypothesis hold.
@@ -81,12 +81,67 @@ func Horizon(loss0, eps, eta, c float64, N int) float64 {
 	if eta == 0 {
 		return math.Inf(1)
 	}
-	l := linalg.Log(loss0) - linalg.Log(eps)
-	if q := loss0 / eps; normal(q) {
-		l = math.Log(q)
-	}
+	l := LnRatio(loss0, eps)
 	n := float64(N)
 	return monomial(l, eta, -1, c, -2*(n-1)/n)
+}
+
+// RateAtEtaBound is the per-step contraction exponent of L1 and T1 at
+// Theorem 1's step η = η* (T1): η*·c^{2(N−1)/N} = (c/‖Φ‖_F)^{6−4/N} / (6144 N³),
+// dimensionless and scale-free (a function of c/‖Φ‖_F and N only, so it is
+// representable whenever c/‖Φ‖_F is not extreme even if η* itself over- or
+// underflows; e.g. 2.37344e-07 for c/‖Φ‖_F = ½, N = 3 at any scale).
+// Computed from the ratio, or in logarithms when the ratio leaves float64's
+// normal range. NaN (undefined) only without a margin: unless c > 0, ‖Φ‖_F > 0
+// (both finite) and N ≥ 1.
+func RateAtEtaBound(c float64, N int, phiF float64) float64 {
+	if !marginOK(c, N, phiF) {
+		return math.NaN()
+	}
+	n := float64(N)
+	k, p := 1/(6144*n*n*n), 6-4/n
+	if r := c / phiF; normal(r) {
+		return monomial(k, r, p)
+	}
+	return monomial(k, c, p, phiF, -p)
+}
+
+// HorizonAtEtaBound is Theorem 1's iteration bound at η = η* (T1):
+// T(ε) = ln(ℓ(0)/ε) / RateAtEtaBound(c, N, ‖Φ‖_F)
+// = 6144 N³ (‖Φ‖_F/c)^{6−4/N} ln(ℓ(0)/ε), in steps, scale-free. It takes
+// lnRatio = ln(ℓ(0)/ε) (so a ratio beyond float64's range still gives a
+// finite T; see LnRatio). It is 0 when lnRatio ≤ 0 (ℓ(0) ≤ ε), +Inf only when
+// T itself is beyond float64's range, and NaN (undefined) only without a
+// margin (as RateAtEtaBound) or for a NaN or +Inf lnRatio.
+func HorizonAtEtaBound(lnRatio, c float64, N int, phiF float64) float64 {
+	if !marginOK(c, N, phiF) || math.IsNaN(lnRatio) || math.IsInf(lnRatio, 1) {
+		return math.NaN()
+	}
+	if lnRatio <= 0 {
+		return 0
+	}
+	n := float64(N)
+	k, p := lnRatio*(6144*n*n*n), 6-4/n
+	if r := c / phiF; normal(r) {
+		return monomial(k, r, -p)
+	}
+	return monomial(k, c, -p, phiF, p)
+}
+
+// LnRatio is ln(a/b) for a ≥ 0 and b > 0, computed without forming a/b when
+// the quotient would leave float64's normal range (−Inf for a = 0; NaN for a
+// negative, NaN or infinite argument or b ≤ 0).
+func LnRatio(a, b float64) float64 {
+	if !(a >= 0) || !(b > 0) || math.IsInf(a, 0) || math.IsInf(b, 0) {
+		return math.NaN()
+	}
+	if a == 0 {
+		return math.Inf(-1)
+	}
+	if q := a / b; normal(q) {
+		return math.Log(q)
+	}
+	return linalg.Log(a) - linalg.Log(b)
 }
 
 // SpectralBound is Lemma 2's (reconstructed) layer bound (L2 C(t)):

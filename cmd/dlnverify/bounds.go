@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/dlnverify/dlnverify/internal/experiment"
+	"github.com/dlnverify/dlnverify/internal/linalg"
 	"github.com/dlnverify/dlnverify/internal/report"
 	"github.com/dlnverify/dlnverify/invariants"
 	"github.com/dlnverify/dlnverify/model"
@@ -43,6 +44,7 @@ type boundsAtC struct {
 	Loss0      report.Float `json:"loss0"`       // ℓ(0) used for T(ε)
 	Loss0Rule  string       `json:"loss0_rule"`  // "given", "worst case ½(σ_min(Φ) − c)²" or "residual ½‖Φ − I‖²_F"
 	Horizon    report.Float `json:"horizon"`     // T(ε) = log(ℓ(0)/ε) / (η* c^{2(N−1)/N}); null unless c > 0
+	lnLoss0    float64      // ln ℓ(0), exact where ℓ(0) under- or overflows
 }
 
 // residualR1 is R1's condition for the residual start W_j = I.
@@ -133,14 +135,18 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 		if !(*c > 0) || *c > smin {
 			return fmt.Errorf("--c = %v must satisfy 0 < c ≤ σ_min(Φ) = %.6g (a margin c needs ‖W − Φ‖_F ≤ σ_min(Φ) − c)", *c, smin)
 		}
+		// ln ℓ(0) in logarithms: ½(σ_min − c)² may under- or overflow at
+		// extreme scales while ln(ℓ(0)/ε) and T(ε) do not.
 		l0, rule := 0.5*(smin-*c)*(smin-*c), "worst case ½(σ_min(Φ) − c)²"
+		lnL0 := 2*linalg.Log(smin-*c) - math.Ln2
 		if fs.wasSet("loss0") {
-			l0, rule = *loss0, "given"
+			l0, rule, lnL0 = *loss0, "given", linalg.Log(*loss0)
 			if *loss0 > 0.5*(smin-*c)*(smin-*c)*(1+1e-12) {
 				res.Notes = append(res.Notes, fmt.Sprintf("ℓ(0) = %.6g exceeds ½(σ_min(Φ) − c)² = %.6g: no start with margin c has this loss", *loss0, 0.5*(smin-*c)*(smin-*c)))
 			}
 		}
-		res.Theorem1 = boundsAt(*c, *n, phiF, l0, rule, *eps)
+		res.Theorem1 = boundsAt(*c, *n, phiF, l0, lnL0, rule, *eps)
+		res.trivialNote("Theorem 1", res.Theorem1, phiF)
 	} else if !square {
 		return fmt.Errorf("missing --c (the deficiency margin); without it only R1 applies, which needs a square Φ given with --phi or --data")
 	}
@@ -148,7 +154,8 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 		dist := (1 - invariants.ResidualMargin(res.phi)) / 2
 		r1 := &residualR1{DistanceToI: report.Float(dist), Holds: dist < 0.5, C: report.Float(1 - 2*dist), Bartlett: dist <= 1/(10*math.E)}
 		// Without a margin (‖Φ − I‖_F ≥ ½) the bounds are there, null.
-		r1.Bounds = boundsAt(1-2*dist, *n, phiF, 0.5*dist*dist, "residual ½‖Φ − I‖²_F", *eps)
+		r1.Bounds = boundsAt(1-2*dist, *n, phiF, 0.5*dist*dist, 2*linalg.Log(dist)-math.Ln2, "residual ½‖Φ − I‖²_F", *eps)
+		res.trivialNote("R1", r1.Bounds, phiF)
 		res.Residual = r1
 	} else if res.phi == nil {
 		res.Notes = append(res.Notes, "R1 (residual start W_j = I) needs Φ itself: give a square Φ with --phi")
@@ -160,6 +167,10 @@ func cmdBounds(args []string, stdout, stderr io.Writer) error {
 		var err error
 		if dims, err = planShape(*planDims, *n, res.PhiDims); err != nil {
 			return err
+		}
+		// ‖Φ‖_F² ≥ min(d_0, d_N)·σ_min(Φ)², so the norms bound the shape.
+		if k := float64(min(dims[0], dims[*n])); res.phi == nil && smin*math.Sqrt(k) > phiF*(1+1e-12) {
+			return fmt.Errorf("--dims %v do not fit the norms: a d_N×d_0 Φ with σ_min(Φ) = %.6g has ‖Φ‖_F ≥ √min(d_0, d_N)·σ_min(Φ) = %.6g > --phi-norm %.6g", dims, smin, math.Sqrt(k)*smin, phiF)
 		}
 	}
 	if *asJSON {
@@ -189,9 +200,23 @@ func planShape(dimsFlag string, N int, phiDims []int) ([]int, error) {
 	return dims, nil
 }
 
+// planMaxParams caps the horizon planner: above this many weights
+// (Σ d_j d_{j−1}) its calibration (a network, a batch of lanes and timed
+// steps) would take seconds and hundreds of MB, so the line is skipped with
+// a note.
+const planMaxParams = 1 << 18
+
 // printPlan prints the horizon planner's line for T(ε) = horizon steps on
 // a network of shape dims, from a measured step rate.
 func printPlan(w io.Writer, dims []int, horizon float64) error {
+	params := 0
+	for j := 1; j < len(dims); j++ {
+		params += dims[j] * dims[j-1]
+	}
+	if params > planMaxParams {
+		_, err := fmt.Fprintf(w, "note: planner skipped: dims %v have %d weights > %d (the planner's cap; its calibration would take seconds and hundreds of MB)\n", dims, params, planMaxParams)
+		return err
+	}
 	rate, err := model.MeasureStepRate(model.NewFast(), dims, 100*time.Millisecond)
 	if err != nil {
 		return err
@@ -200,11 +225,38 @@ func printPlan(w io.Writer, dims []int, horizon float64) error {
 	return err
 }
 
-func boundsAt(c float64, N int, phiF, loss0 float64, rule string, eps float64) *boundsAtC {
-	eta := invariants.EtaBound(c, N, phiF)
-	return &boundsAtC{C: report.Float(c), DeltaBound: report.Float(invariants.DeltaBound(c, N, phiF)), EtaBound: report.Float(eta),
-		Rate: report.Float(invariants.Rate(eta, c, N)), Loss0: report.Float(loss0), Loss0Rule: rule,
-		Horizon: report.Float(invariants.Horizon(loss0, eps, eta, c, N))}
+// boundsAt is Theorem 1 at margin c, its rate and T(ε) at η* computed
+// scale-free (invariants.RateAtEtaBound, HorizonAtEtaBound) from
+// lnL0 = ln ℓ(0), so they are finite whenever they are representable, even
+// when η* or ℓ(0) is not.
+func boundsAt(c float64, N int, phiF, loss0, lnL0 float64, rule string, eps float64) *boundsAtC {
+	return &boundsAtC{C: report.Float(c), DeltaBound: report.Float(invariants.DeltaBound(c, N, phiF)),
+		EtaBound: report.Float(invariants.EtaBound(c, N, phiF)),
+		Rate:     report.Float(invariants.RateAtEtaBound(c, N, phiF)), Loss0: report.Float(loss0), Loss0Rule: rule, lnLoss0: lnL0,
+		Horizon: report.Float(invariants.HorizonAtEtaBound(lnL0-linalg.Log(eps), c, N, phiF))}
+}
+
+// trivialNote adds a note when T(ε) = 0 only because ℓ(0) ≤ ε: ε is an
+// absolute loss, so at a small scale ‖Φ‖_F it may exceed every loss.
+func (r *boundsResult) trivialNote(what string, b *boundsAtC, phiF float64) {
+	if b == nil || float64(b.Horizon) != 0 || math.IsInf(b.lnLoss0, -1) { // ℓ(0) = 0: T = 0 needs no note
+		return
+	}
+	hint := "ε cannot be scaled to ‖Φ‖_F² in float64 here"
+	if e := 1e-6 * phiF * phiF; e >= 0x1p-1022 && !math.IsInf(e, 0) {
+		hint = fmt.Sprintf("for ε relative to the scale give e.g. --epsilon %.3g = 1e-6·‖Φ‖_F²", e)
+	}
+	r.Notes = append(r.Notes, fmt.Sprintf("%s: T(ε) = 0 trivially, ℓ(0) = %s ≤ ε = %.3g (ε is an absolute loss; %s)",
+		what, b.loss0Text(), float64(r.Epsilon), hint))
+}
+
+// loss0Text prints ℓ(0), with ln ℓ(0) when ℓ(0) left float64's normal range.
+func (b *boundsAtC) loss0Text() string {
+	l := float64(b.Loss0)
+	if l == 0 && math.IsInf(b.lnLoss0, -1) || l >= 0x1p-1022 && !math.IsInf(l, 0) {
+		return fmt.Sprintf("%.6g", l)
+	}
+	return fmt.Sprintf("%.6g (outside float64's normal range: ln ℓ(0) = %.6g)", l, b.lnLoss0)
 }
 
 func (b *boundsAtC) print(w io.Writer, eps float64) {
@@ -215,8 +267,8 @@ func (b *boundsAtC) print(w io.Writer, eps float64) {
 	fmt.Fprintf(w, "  δ bound   δ* = c²/(256N³‖Φ‖_F^{2(N−1)/N})          = %.6g\n", float64(b.DeltaBound))
 	fmt.Fprintf(w, "  η bound   η* = c^{(4N−2)/N}/(6144N³‖Φ‖_F^{(6N−4)/N}) = %.6g\n", float64(b.EtaBound))
 	fmt.Fprintf(w, "  rate      η*c^{2(N−1)/N}                            = %.6g per step\n", float64(b.Rate))
-	fmt.Fprintf(w, "  horizon   T(ε) = log(ℓ(0)/ε)/(η*c^{2(N−1)/N})      = %.6g steps (ℓ(0) = %.6g, %s; ε = %.3g)\n",
-		float64(b.Horizon), float64(b.Loss0), b.Loss0Rule, eps)
+	fmt.Fprintf(w, "  horizon   T(ε) = log(ℓ(0)/ε)/(η*c^{2(N−1)/N})      = %.6g steps (ℓ(0) = %s, %s; ε = %.3g)\n",
+		float64(b.Horizon), b.loss0Text(), b.Loss0Rule, eps)
 }
 
 func (r boundsResult) print(w io.Writer) {

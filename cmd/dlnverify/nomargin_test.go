@@ -123,3 +123,68 @@ func TestNoMarginNoBound(t *testing.T) {
 		}
 	}
 }
+
+// TestBoundsRateAndHorizonScaleFree: the rate and T(ε) at η* at scales
+// where η* is +Inf or 0 (issue 14 item 5's kind; they printed NaN). The
+// right values are the log-domain closed forms evaluated by hand:
+// rate = (c/‖Φ‖)^{14/3}/165888 (N = 3), T = ln(ℓ(0)/ε)/rate with
+// ln ℓ(0) = 2 ln(σ_min − c) − ln 2. Tier: 4u·(8 + ln 165888 + 14/3·(|ln c| +
+// |ln ‖Φ‖|) + |ln ℓ(0)| + |ln ε|), monomial's and the logarithms' errors.
+func TestBoundsRateAndHorizonScaleFree(t *testing.T) {
+	u := linalg.UnitRoundoff
+	for _, cs := range []struct {
+		args             []string
+		rate, lnL0, lnEp float64 // lnL0 = ln ℓ(0), lnEp = ln ε
+		note             bool    // T = 0 only because ℓ(0) ≤ ε: a note says so
+	}{
+		{[]string{"--phi-norm", "1e-300", "--sigma-min", "1e-300", "--N", "3", "--c", "5e-301", "--epsilon", "1e-310"},
+			math.Pow(0.5, 14.0/3) / 165888, 2*(math.Log(5)-301*math.Ln10) - math.Ln2, -310 * math.Ln10, true},
+		{[]string{"--phi-norm", "5e-324", "--sigma-min", "5e-324", "--N", "3", "--c", "5e-324"},
+			1.0 / 165888, math.Inf(-1), -6 * math.Ln10, false},
+		{[]string{"--phi-norm", "1e308", "--sigma-min", "1e308", "--N", "3", "--c", "1e307"},
+			math.Pow(0.1, 14.0/3) / 165888, 2*(math.Log(9)+307*math.Ln10) - math.Ln2, -6 * math.Ln10, false},
+		{[]string{"--phi-norm", "1e-160", "--sigma-min", "1e-160", "--N", "3", "--c", "5e-161"},
+			math.Pow(0.5, 14.0/3) / 165888, 2*(math.Log(5)-161*math.Ln10) - math.Ln2, -6 * math.Ln10, true},
+		{[]string{"--phi-norm", "1e-160", "--sigma-min", "1e-160", "--N", "3", "--c", "5e-161", "--epsilon", "1e-322"}, // ε parses to 20·2^{−1074}
+			math.Pow(0.5, 14.0/3) / 165888, 2*(math.Log(5)-161*math.Ln10) - math.Ln2, math.Log(20) - 1074*math.Ln2, false},
+	} {
+		stdout, stderr, code := runCLI(t, append([]string{"bounds", "--json"}, cs.args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", cs.args, code, stderr)
+		}
+		var got boundsResult
+		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+			t.Fatal(err)
+		}
+		b := got.Theorem1
+		tol := 4 * u * (8 + math.Log(165888) + 14.0/3*2*745 + 2*745)
+		if b == nil || !(relErr(float64(b.Rate), cs.rate) <= tol) {
+			t.Fatalf("%v: rate = %+v, want %v", cs.args, b, cs.rate)
+		}
+		wantT := math.Max(0, cs.lnL0-cs.lnEp) / cs.rate
+		if h := float64(b.Horizon); !(h == wantT || relErr(h, wantT) <= tol) {
+			t.Fatalf("%v: T(ε) = %v, want %v", cs.args, h, wantT)
+		}
+		text, _, _ := runCLI(t, append([]string{"bounds"}, cs.args...)...)
+		if strings.Contains(text, "NaN") {
+			t.Fatalf("%v: text has NaN:\n%s", cs.args, text)
+		}
+		if has := strings.Contains(text, "T(ε) = 0 trivially"); has != cs.note {
+			t.Fatalf("%v: note on a trivial T(ε) = 0: %v, want %v:\n%s", cs.args, has, cs.note, text)
+		}
+	}
+}
+
+// TestBoundsPlannerLimits: --dims above planMaxParams weights skips the
+// planner with a note (it used to calibrate 3000³ for minutes), and --dims
+// that no Φ with the given norms fits is a one-line error.
+func TestBoundsPlannerLimits(t *testing.T) {
+	out, stderr, code := runCLI(t, "bounds", "--phi-norm", "3000", "--sigma-min", "1", "--N", "2", "--c", "0.25", "--dims", "3000,3000,3000")
+	if code != 0 || !strings.Contains(out, "note: planner skipped: dims [3000 3000 3000] have 18000000 weights > 262144") || strings.Contains(out, "planner (dims") {
+		t.Fatalf("exit %d, stderr %q, stdout:\n%s", code, stderr, out)
+	}
+	_, stderr, code = runCLI(t, "bounds", "--phi-norm", "1", "--sigma-min", "0.9", "--N", "2", "--c", "0.25", "--dims", "3,3,3")
+	if code != 2 || !strings.Contains(stderr, "--dims [3 3 3] do not fit the norms") || !strings.Contains(stderr, "= 1.55885 > --phi-norm 1") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
