@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/dlnverify/dlnverify/internal/linalg"
+	"github.com/dlnverify/dlnverify/internal/selfcheck"
 	"github.com/dlnverify/dlnverify/model"
 )
 
@@ -52,7 +53,7 @@ func batchDiff(dims []int, lanes int, base uint64, T int, diverge map[int]bool) 
 		}
 		l := &batchLane{x: x, x0: x.Clone(), phi: phi, diverge: diverge[q]}
 		l.gamma = float64(N*dmax+2) * linalg.UnitRoundoff / (1 - float64(N*dmax+2)*linalg.UnitRoundoff) / linalg.UnitRoundoff
-		_, m0 := paramNorm(x)
+		_, m0 := selfcheck.ParamNorms(x)
 		l0, err := model.Loss(x, phi)
 		if err != nil {
 			return nil, nil, err
@@ -95,7 +96,7 @@ func batchDiff(dims []int, lanes int, base uint64, T int, diverge map[int]bool) 
 			if l.diverge {
 				continue
 			}
-			p, m := paramNorm(l.x)
+			p, m := selfcheck.ParamNorms(l.x)
 			l.maxM, l.maxP = math.Max(l.maxM, m), math.Max(l.maxP, p)
 			lx, err := model.Reference{}.Step(l.x, l.phi, l.st.eta)
 			if err != nil {
@@ -122,7 +123,7 @@ func batchDiff(dims []int, lanes int, base uint64, T int, diverge map[int]bool) 
 				if err := b.Get(q, y); err != nil {
 					return nil, nil, err
 				}
-				d := paramDist(l.x, y)
+				d := selfcheck.Dist(l.x, y)
 				if r := d / tol; !(r <= l.st.worstW) {
 					l.st.worstW = r
 					if !(r <= 1) && l.st.firstBad == "" {
@@ -136,7 +137,7 @@ func batchDiff(dims []int, lanes int, base uint64, T int, diverge map[int]bool) 
 	}
 	for _, l := range ls {
 		l.st.lossT, _ = model.Loss(l.x, l.phi)
-		l.st.moved = paramDist(l.x, l.x0)
+		l.st.moved = selfcheck.Dist(l.x, l.x0)
 	}
 	return ls, b, nil
 }
@@ -238,7 +239,7 @@ func TestBatchLanesIndependent(t *testing.T) {
 		require.NoError(t, err)
 		c, err := alone.Net(watched)
 		require.NoError(t, err)
-		require.Zero(t, paramDist(a, c))
+		require.Zero(t, selfcheck.Dist(a, c))
 		// Move the lane: Get, Clear, Set into another lane, step both batches.
 		require.NoError(t, full.Clear(watched))
 		st, _ := full.State(watched)

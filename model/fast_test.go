@@ -38,27 +38,6 @@ type diffStats struct {
 	checkedLos int
 }
 
-// paramNorm is (Σ_j ‖W_j‖_F²)^{1/2} and maxLayer is max_j ‖W_j‖_F.
-func paramNorm(n *model.Net) (all, maxLayer float64) {
-	for j := 1; j <= n.N(); j++ {
-		f := mat.Norm(n.Layer(j), 2)
-		all += f * f
-		maxLayer = math.Max(maxLayer, f)
-	}
-	return math.Sqrt(all), maxLayer
-}
-
-func paramDist(a, b *model.Net) float64 {
-	var s float64
-	for j := 1; j <= a.N(); j++ {
-		var d mat.Dense
-		d.Sub(a.Layer(j), b.Layer(j))
-		f := mat.Norm(&d, 2)
-		s += f * f
-	}
-	return math.Sqrt(s)
-}
-
 // hessianBound and diffTolerance are the tiers of the differential tests;
 // their derivations have one home, internal/selfcheck (HessianBound,
 // DiffTolerance), which `dlnverify verify`'s core self-check uses too.
@@ -106,7 +85,7 @@ func runDiff(ref, cand model.Stepper, c diffCase) (diffStats, error) {
 	y, x0 := x.Clone(), x.Clone()
 	N := len(c.dims) - 1
 	gamma := selfcheck.ChainGamma(c.dims) // γ_{N·d_max+2}/u, one home with the verify self-check
-	_, m0 := paramNorm(x)
+	_, m0 := selfcheck.ParamNorms(x)
 	l0, err := model.Loss(x, phi)
 	if err != nil {
 		return st, err
@@ -120,7 +99,7 @@ func runDiff(ref, cand model.Stepper, c diffCase) (diffStats, error) {
 	// tolerance of each other, far below these scales).
 	maxM, maxP, maxE := m0, 0.0, math.Sqrt(2*l0)
 	for t := 0; t < c.T; t++ {
-		p, m := paramNorm(x)
+		p, m := selfcheck.ParamNorms(x)
 		maxM, maxP = math.Max(maxM, m), math.Max(maxP, p)
 		lx, err := ref.Step(x, phi, st.eta)
 		if err != nil {
@@ -150,7 +129,7 @@ func runDiff(ref, cand model.Stepper, c diffCase) (diffStats, error) {
 		}
 		if (t+1)%1000 == 0 || t+1 == c.T {
 			tol := diffTolerance(t+1, st.eta, H, maxP, G, gamma)
-			d := paramDist(x, y)
+			d := selfcheck.Dist(x, y)
 			if r := d / tol; !(r <= st.worstW) {
 				st.worstW = r
 				if !(r <= 1) && st.firstBad == "" {
@@ -162,7 +141,7 @@ func runDiff(ref, cand model.Stepper, c diffCase) (diffStats, error) {
 		}
 	}
 	st.lossT, _ = model.Loss(x, phi)
-	st.moved = paramDist(x, x0)
+	st.moved = selfcheck.Dist(x, x0)
 	return st, nil
 }
 
@@ -323,7 +302,7 @@ func TestFastErrors(t *testing.T) {
 	emptied.Layer(2).Reset()
 	_, err = f.Step(emptied, phi, 0.1)
 	require.ErrorIs(t, err, model.ErrShape)
-	require.Zero(t, paramDist(n, before), "a failed step changed the network")
+	require.Zero(t, selfcheck.Dist(n, before), "a failed step changed the network")
 	// Non-finite weights are a diverged state, not an error (as Reference).
 	inf := n.Clone()
 	inf.Layer(1).Set(0, 0, math.Inf(1))
@@ -341,7 +320,7 @@ func TestFastErrors(t *testing.T) {
 	l2, err := f.Step(m, pt.T(), 0.1)
 	require.NoError(t, err)
 	require.Equal(t, l1, l2)
-	require.Zero(t, paramDist(n, m))
+	require.Zero(t, selfcheck.Dist(n, m))
 }
 
 // TestFastShapeCache: one Fast value serves several shapes in turn.
@@ -357,7 +336,7 @@ func TestFastShapeCache(t *testing.T) {
 			ly, err := f.Step(y, phi, 1e-3)
 			require.NoError(t, err)
 			require.InDelta(t, lx, ly, 1e-12*math.Max(1, lx), "dims %v", dims)
-			require.Less(t, paramDist(x, y), 1e-12, "dims %v", dims)
+			require.Less(t, selfcheck.Dist(x, y), 1e-12, "dims %v", dims)
 		}
 	}
 }

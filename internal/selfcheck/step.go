@@ -45,7 +45,9 @@ func ChainGamma(dims []int) float64 {
 	return gamma(k*dmax+2) / u
 }
 
-func norms(n *model.Net) (all, maxLayer float64) {
+// ParamNorms is (Σ_j ‖W_j‖_F²)^{1/2} and maxLayer is max_j ‖W_j‖_F: the
+// norms the differential tiers scale with (the tests call it too).
+func ParamNorms(n *model.Net) (all, maxLayer float64) {
 	for j := 1; j <= n.N(); j++ {
 		f := mat.Norm(n.Layer(j), 2)
 		all += f * f
@@ -89,7 +91,7 @@ func OneStepTiers(n *model.Net, phi mat.Matrix) (Tiers, error) {
 	dims := n.Dims()
 	N := len(dims) - 1
 	g := ChainGamma(dims)
-	P, M := norms(n)
+	P, M := ParamNorms(n)
 	l0, err := model.Loss(n, phi)
 	if err != nil {
 		return Tiers{}, err
